@@ -1,0 +1,19 @@
+# libtalk-common: loop, net, log, config, daemon, crypto, metrics.
+noinst_LIBRARIES += src/common/libtalk-common.a
+
+src_common_libtalk_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS) \
+	$(LIBCONFIG_CFLAGS) $(SYSTEMD_CFLAGS) $(LWS_CFLAGS) $(ZLIB_CFLAGS)
+src_common_libtalk_common_a_SOURCES = \
+	src/common/crypto/Crypto.cpp src/common/crypto/Crypto.hpp \
+	src/common/ev/EventLoop.cpp src/common/ev/EventLoop.hpp \
+	src/common/ev/Watchers.cpp src/common/ev/Watchers.hpp \
+	src/common/ev/AsyncInbox.hpp \
+	src/common/log/Logger.cpp src/common/log/Logger.hpp \
+	src/common/net/SocketAddress.cpp src/common/net/SocketAddress.hpp \
+	src/common/net/UniqueFd.hpp \
+	src/common/util/CHandle.hpp src/common/util/Clock.hpp \
+	src/common/util/Error.cpp src/common/util/Error.hpp
+
+# What every program linking libtalk-common needs.
+TALK_COMMON_LIBS = src/common/libtalk-common.a $(LIBEV_LIBS) $(OPENSSL_LIBS) $(LIBCONFIG_LIBS) \
+	$(SYSTEMD_LIBS) $(LWS_LIBS) $(ZLIB_LIBS)

@@ -1,0 +1,30 @@
+# libtalk-turn: everything of talk-turn except main.cpp (style.md rule 1).
+noinst_LIBRARIES += src/turn/libtalk-turn.a
+
+# Protocol and domain-policy layer (no I/O): STUN codec, ChannelData/stream framing,
+# authentication, relay policy. Owned by "turnproto".
+TURN_PROTOCOL_SOURCES = \
+	src/turn/stun/Constants.hpp \
+	src/turn/stun/IntegrityKey.hpp \
+	src/turn/stun/Message.hpp \
+	src/turn/stun/Attributes.hpp \
+	src/turn/stun/MessageBuilder.hpp \
+	src/turn/stun/Framing.hpp \
+	src/turn/auth/KeyDerivation.hpp \
+	src/turn/auth/RestCredentials.hpp \
+	src/turn/auth/StaticUsers.hpp \
+	src/turn/auth/NonceManager.hpp \
+	src/turn/auth/CredentialStore.hpp \
+	src/turn/auth/Authenticator.hpp \
+	src/turn/policy/IpPrefix.hpp \
+	src/turn/policy/RelayPolicy.hpp
+
+# ---- Server block (owned by "turnserver"): listeners, allocations, TurnServer. ----
+TURN_SERVER_SOURCES =
+# ---- end of server block ----
+
+src_turn_libtalk_turn_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS)
+src_turn_libtalk_turn_a_SOURCES = $(TURN_PROTOCOL_SOURCES) $(TURN_SERVER_SOURCES)
+
+# What a program or test linking libtalk-turn needs (common after turn: link order).
+TALK_TURN_LIBS = src/turn/libtalk-turn.a $(TALK_COMMON_LIBS)

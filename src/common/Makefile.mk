@@ -13,6 +13,15 @@ src_common_libtalk_common_a_SOURCES = \
 	src/common/net/UniqueFd.hpp \
 	src/common/util/CHandle.hpp src/common/util/Clock.hpp \
 	src/common/util/Error.cpp src/common/util/Error.hpp
+src_common_libtalk_common_a_SOURCES += \
+	src/common/config/CommonSettings.cpp src/common/config/CommonSettings.hpp \
+	src/common/config/Schema.cpp src/common/config/Schema.hpp \
+	src/common/config/Settings.cpp src/common/config/Settings.hpp \
+	src/common/daemon/DaemonMain.cpp src/common/daemon/DaemonMain.hpp \
+	src/common/daemon/LibraryScope.cpp src/common/daemon/LibraryScope.hpp \
+	src/common/daemon/Service.hpp \
+	src/common/metrics/MetricsServer.cpp src/common/metrics/MetricsServer.hpp \
+	src/common/metrics/Registry.cpp src/common/metrics/Registry.hpp
 
 # What every program linking libtalk-common needs.
 TALK_COMMON_LIBS = src/common/libtalk-common.a $(LIBEV_LIBS) $(OPENSSL_LIBS) $(LIBCONFIG_LIBS) \

@@ -42,6 +42,9 @@ struct DaemonSpec
   // Secret keys of talk.cfg this daemon reads (e.g. {"turn.secret_file"}); --check-config
   // reads them. Every non-empty secret of the daemon's own file is checked anyway.
   std::vector<std::string> commonSecrets;
+  // Optional checks across keys (e.g. a port range whose start must be below its end),
+  // run by --check-config, at startup and on reload; throw ConfigError naming where().
+  std::function<void(const config::Settings& common, const config::Settings& own)> validate;
   // Upper bound for Service::stop() to call done().
   double stopTimeoutSeconds{20.0};
   // Overrides PKGSYSCONFDIR (tests).

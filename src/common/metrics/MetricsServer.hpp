@@ -24,6 +24,9 @@ public:
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
+  // Throws ConfigError ("expected address:port") when listen is malformed.
+  static void validateListen(const std::string& listen);
+
   // The bound TCP port.
   int port() const;
 

@@ -1,0 +1,229 @@
+#define TLOG_COMPONENT "metrics"
+#include "common/metrics/MetricsServer.hpp"
+
+#include "common/log/Logger.hpp"
+#include "common/util/CHandle.hpp"
+#include "common/util/Error.hpp"
+
+#include <libwebsockets.h>
+
+#include <cstring>
+#include <map>
+#include <vector>
+
+namespace talk::metrics {
+
+namespace {
+
+constexpr const char* VhostName = "metrics";
+// Bodies go out in pieces of this size, one per writable callback.
+constexpr size_t ChunkSize = 16 * 1024;
+
+struct ListenAddress
+{
+  std::string host; // "" = any address
+  int port{0};
+  bool ipv6{false};
+};
+
+ListenAddress parseListen(const std::string& listen)
+{
+  ListenAddress out;
+  std::string portText;
+  if (!listen.empty() && listen.front() == '[') {
+    size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      throw ConfigError("metrics.listen: expected [address]:port, not \"" + listen + "\"");
+    }
+    out.host = listen.substr(1, close - 1);
+    out.ipv6 = true;
+    portText = listen.substr(close + 2);
+  }
+  else {
+    size_t colon = listen.rfind(':');
+    if (colon == std::string::npos || listen.find(':') != colon) {
+      throw ConfigError("metrics.listen: expected address:port, not \"" + listen + "\"");
+    }
+    out.host = listen.substr(0, colon);
+    portText = listen.substr(colon + 1);
+  }
+  if (portText.empty() || portText.size() > 5 || portText.find_first_not_of("0123456789") != std::string::npos) {
+    throw ConfigError("metrics.listen: expected a port from 0 to 65535, not \"" + portText + "\"");
+  }
+  out.port = std::stoi(portText);
+  if (out.port > 65535) {
+    throw ConfigError("metrics.listen: expected a port from 0 to 65535, not \"" + portText + "\"");
+  }
+  if (out.host == "0.0.0.0" || out.host == "::" || out.host == "*") {
+    out.host.clear();
+  }
+  return out;
+}
+
+int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len);
+
+const struct lws_protocols Protocols[] = {
+  {"http", httpCallback, 0, 0, 0, nullptr, 0},
+  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+}
+
+struct MetricsServer::Impl
+{
+  struct Response
+  {
+    std::string body;
+    size_t sent{0};
+  };
+
+  // Passed by argument (not owned)
+  ev::EventLoop& loop;
+  const Registry& registry;
+  std::function<std::string()> statusJson;
+  // State
+  std::map<struct lws*, Response> responses;
+  std::string listen;
+  void* foreignLoops[1]{};
+  // Owned (last, so it goes first: lws callbacks may still touch the state above)
+  CHandle<struct lws_context, lws_context_destroy> context;
+
+  Impl(ev::EventLoop& l, const Registry& r, std::function<std::string()> s) :
+    loop(l), registry(r), statusJson(std::move(s)) {}
+
+  int onHttp(struct lws* wsi, const char* path)
+  {
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+      return lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, nullptr) != 0 ? -1 : (lws_http_transaction_completed(wsi) != 0 ? -1 : 0);
+    }
+    const char* contentType = nullptr;
+    std::string body;
+    if (std::strcmp(path, "/metrics") == 0) {
+      contentType = "text/plain; version=0.0.4; charset=utf-8";
+      body = registry.render();
+    }
+    else if (std::strcmp(path, "/status") == 0) {
+      contentType = "application/json";
+      body = statusJson ? statusJson() : std::string("{}");
+      body += '\n';
+    }
+    else {
+      TLOG_DEBUG("metrics", "not found path=%.100s", path);
+      return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr) != 0 ? -1 : (lws_http_transaction_completed(wsi) != 0 ? -1 : 0);
+    }
+    unsigned char buffer[LWS_PRE + 512];
+    unsigned char* start = &buffer[LWS_PRE];
+    unsigned char* p = start;
+    unsigned char* end = &buffer[sizeof(buffer) - 1];
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, contentType, body.size(), &p, end) != 0 ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, reinterpret_cast<const unsigned char*>("no-store"), 8, &p, end) != 0 ||
+        lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
+      return -1;
+    }
+    responses[wsi] = Response{std::move(body), 0};
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+
+  int onWritable(struct lws* wsi)
+  {
+    auto it = responses.find(wsi);
+    if (it == responses.end()) {
+      return 0;
+    }
+    Response& r = it->second;
+    size_t n = std::min(ChunkSize, r.body.size() - r.sent);
+    bool last = r.sent + n == r.body.size();
+    std::vector<unsigned char> frame(LWS_PRE + n);
+    std::memcpy(frame.data() + LWS_PRE, r.body.data() + r.sent, n);
+    if (lws_write(wsi, frame.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < static_cast<int>(n)) {
+      responses.erase(it);
+      return -1;
+    }
+    r.sent += n;
+    if (!last) {
+      lws_callback_on_writable(wsi);
+      return 0;
+    }
+    responses.erase(it);
+    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+  }
+};
+
+namespace {
+
+int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len)
+{
+  auto* impl = static_cast<MetricsServer::Impl*>(lws_context_user(lws_get_context(wsi)));
+  // No exception may cross back into lws: a failure closes this one connection.
+  try {
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+      return impl->onHttp(wsi, static_cast<const char*>(in));
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      return impl->onWritable(wsi);
+    case LWS_CALLBACK_CLOSED_HTTP:
+      impl->responses.erase(wsi);
+      break;
+    default:
+      break;
+    }
+  }
+  catch (const std::exception& e) {
+    TLOG_ERROR("request failed error=\"%s\"", e.what());
+    impl->responses.erase(wsi);
+    return -1;
+  }
+  catch (...) {
+    impl->responses.erase(wsi);
+    return -1;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+}
+
+MetricsServer::MetricsServer(ev::EventLoop& loop, const Registry& registry, std::string listen, std::function<std::string()> statusJson) :
+  d_impl(std::make_unique<Impl>(loop, registry, std::move(statusJson)))
+{
+  ListenAddress address = parseListen(listen);
+  d_impl->listen = listen;
+  d_impl->foreignLoops[0] = loop.raw();
+
+  struct lws_context_creation_info info{};
+  info.port = address.port;
+  info.iface = address.host.empty() ? nullptr : address.host.c_str();
+  info.protocols = Protocols;
+  info.vhost_name = VhostName;
+  info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (!address.ipv6 && !address.host.empty()) {
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  }
+  info.foreign_loops = d_impl->foreignLoops;
+  info.user = d_impl.get();
+  // Scrapers are few; keep lws's per-connection memory small.
+  info.max_http_header_data = 2048;
+  info.timeout_secs = 10;
+  info.keepalive_timeout = 10;
+
+  d_impl->context.reset(lws_create_context(&info));
+  if (!d_impl->context) {
+    throw Error("metrics: cannot listen on " + listen + " (address in use, or libwebsockets-evlib-ev missing?)");
+  }
+  TLOG_INFO("listening address=%s port=%d", listen.c_str(), port());
+}
+
+MetricsServer::~MetricsServer() = default;
+
+void MetricsServer::validateListen(const std::string& listen)
+{
+  parseListen(listen);
+}
+
+int MetricsServer::port() const
+{
+  struct lws_vhost* vhost = lws_get_vhost_by_name(d_impl->context.get(), VhostName);
+  return vhost != nullptr ? lws_get_vhost_listen_port(vhost) : -1;
+}
+
+}

@@ -12,6 +12,7 @@ src_common_libtalk_common_a_SOURCES = \
 	src/common/net/SocketAddress.cpp src/common/net/SocketAddress.hpp \
 	src/common/net/UniqueFd.hpp \
 	src/common/util/CHandle.hpp src/common/util/Clock.hpp \
+	src/common/util/ByteReader.hpp src/common/util/ByteWriter.hpp \
 	src/common/util/Error.cpp src/common/util/Error.hpp
 src_common_libtalk_common_a_SOURCES += \
 	src/common/config/CommonSettings.cpp src/common/config/CommonSettings.hpp \

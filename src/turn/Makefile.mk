@@ -4,20 +4,20 @@ noinst_LIBRARIES += src/turn/libtalk-turn.a
 # Protocol and domain-policy layer (no I/O): STUN codec, ChannelData/stream framing,
 # authentication, relay policy. Owned by "turnproto".
 TURN_PROTOCOL_SOURCES = \
-	src/turn/stun/Constants.hpp \
-	src/turn/stun/IntegrityKey.hpp \
-	src/turn/stun/Message.hpp \
-	src/turn/stun/Attributes.hpp \
-	src/turn/stun/MessageBuilder.hpp \
-	src/turn/stun/Framing.hpp \
-	src/turn/auth/KeyDerivation.hpp \
-	src/turn/auth/RestCredentials.hpp \
-	src/turn/auth/StaticUsers.hpp \
-	src/turn/auth/NonceManager.hpp \
+	src/turn/stun/Constants.cpp src/turn/stun/Constants.hpp \
+	src/turn/stun/IntegrityKey.cpp src/turn/stun/IntegrityKey.hpp \
+	src/turn/stun/Message.cpp src/turn/stun/Message.hpp \
+	src/turn/stun/Attributes.cpp src/turn/stun/Attributes.hpp \
+	src/turn/stun/MessageBuilder.cpp src/turn/stun/MessageBuilder.hpp \
+	src/turn/stun/Framing.cpp src/turn/stun/Framing.hpp \
+	src/turn/auth/KeyDerivation.cpp src/turn/auth/KeyDerivation.hpp \
+	src/turn/auth/RestCredentials.cpp src/turn/auth/RestCredentials.hpp \
+	src/turn/auth/StaticUsers.cpp src/turn/auth/StaticUsers.hpp \
+	src/turn/auth/NonceManager.cpp src/turn/auth/NonceManager.hpp \
 	src/turn/auth/CredentialStore.hpp \
-	src/turn/auth/Authenticator.hpp \
-	src/turn/policy/IpPrefix.hpp \
-	src/turn/policy/RelayPolicy.hpp
+	src/turn/auth/Authenticator.cpp src/turn/auth/Authenticator.hpp \
+	src/turn/policy/IpPrefix.cpp src/turn/policy/IpPrefix.hpp \
+	src/turn/policy/RelayPolicy.cpp src/turn/policy/RelayPolicy.hpp
 
 # ---- Server block (owned by "turnserver"): listeners, allocations, TurnServer. ----
 TURN_SERVER_SOURCES =

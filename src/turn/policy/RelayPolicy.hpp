@@ -58,7 +58,8 @@ public:
     bool allowLoopback = false;     // development only
     bool canonicaliseTeredo = true; // reduce 2001::/32 to the client's IPv4 address
     // Endpoints (IP + port) never relayed to: our listeners, metrics/admin, NATS, backends.
-    // An address of 0.0.0.0 / :: matches that port on any address.
+    // Give concrete addresses (for a wildcard listener: each local address with its port);
+    // IPv4-mapped forms are canonicalised like peers. Not overridable by the allow-list.
     std::vector<SocketAddress> deniedEndpoints;
   };
 

@@ -1,0 +1,18 @@
+# libtalk-nats: the cluster bus (Bus, NatsBus over cnats with our libev adapter, LoopbackBus).
+noinst_LIBRARIES += src/nats/libtalk-nats.a
+
+src_nats_libtalk_nats_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(NATS_CFLAGS)
+src_nats_libtalk_nats_a_SOURCES = \
+	src/nats/Bus.cpp src/nats/Bus.hpp \
+	src/nats/BusConfig.hpp \
+	src/nats/BusError.cpp src/nats/BusError.hpp \
+	src/nats/BusFactory.cpp src/nats/BusFactory.hpp \
+	src/nats/LibevAdapter.cpp src/nats/LibevAdapter.hpp \
+	src/nats/LoopbackBus.cpp src/nats/LoopbackBus.hpp \
+	src/nats/NatsBus.cpp src/nats/NatsBus.hpp \
+	src/nats/RequestTracker.cpp src/nats/RequestTracker.hpp \
+	src/nats/Subject.cpp src/nats/Subject.hpp \
+	src/nats/Subscription.cpp src/nats/Subscription.hpp
+
+# What a program linking libtalk-nats needs (after it, TALK_COMMON_LIBS).
+TALK_NATS_LIBS = src/nats/libtalk-nats.a $(NATS_LIBS)

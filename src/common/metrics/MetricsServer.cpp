@@ -1,13 +1,18 @@
 #define TLOG_COMPONENT "metrics"
 #include "common/metrics/MetricsServer.hpp"
 
+#include "common/ev/Watchers.hpp"
 #include "common/log/Logger.hpp"
+#include "common/net/SocketAddress.hpp"
+#include "common/net/UniqueFd.hpp"
 #include "common/util/CHandle.hpp"
 #include "common/util/Error.hpp"
 
 #include <libwebsockets.h>
 
+#include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
 #include <map>
 #include <vector>
 
@@ -19,45 +24,13 @@ constexpr const char* VhostName = "metrics";
 // Bodies go out in pieces of this size, one per writable callback.
 constexpr size_t ChunkSize = 16 * 1024;
 
-struct ListenAddress
+SocketAddress parseListen(const std::string& listen)
 {
-  std::string host; // "" = any address
-  int port{0};
-  bool ipv6{false};
-};
-
-ListenAddress parseListen(const std::string& listen)
-{
-  ListenAddress out;
-  std::string portText;
-  if (!listen.empty() && listen.front() == '[') {
-    size_t close = listen.find(']');
-    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
-      throw ConfigError("metrics.listen: expected [address]:port, not \"" + listen + "\"");
-    }
-    out.host = listen.substr(1, close - 1);
-    out.ipv6 = true;
-    portText = listen.substr(close + 2);
+  auto address = SocketAddress::parse(listen);
+  if (!address) {
+    throw ConfigError("metrics.listen: expected an IP address and port such as 127.0.0.1:9090 or [::1]:9090, not \"" + listen + "\"");
   }
-  else {
-    size_t colon = listen.rfind(':');
-    if (colon == std::string::npos || listen.find(':') != colon) {
-      throw ConfigError("metrics.listen: expected address:port, not \"" + listen + "\"");
-    }
-    out.host = listen.substr(0, colon);
-    portText = listen.substr(colon + 1);
-  }
-  if (portText.empty() || portText.size() > 5 || portText.find_first_not_of("0123456789") != std::string::npos) {
-    throw ConfigError("metrics.listen: expected a port from 0 to 65535, not \"" + portText + "\"");
-  }
-  out.port = std::stoi(portText);
-  if (out.port > 65535) {
-    throw ConfigError("metrics.listen: expected a port from 0 to 65535, not \"" + portText + "\"");
-  }
-  if (out.host == "0.0.0.0" || out.host == "::" || out.host == "*") {
-    out.host.clear();
-  }
-  return out;
+  return *address;
 }
 
 int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len);
@@ -69,7 +42,7 @@ const struct lws_protocols Protocols[] = {
 
 }
 
-struct MetricsServer::Impl
+struct MetricsServer::Impl : ev::IoWatcher::Listener
 {
   struct Response
   {
@@ -83,13 +56,35 @@ struct MetricsServer::Impl
   std::function<std::string()> statusJson;
   // State
   std::map<struct lws*, Response> responses;
-  std::string listen;
   void* foreignLoops[1]{};
-  // Owned (last, so it goes first: lws callbacks may still touch the state above)
+  int port{0};
+  // Owned. We listen ourselves and hand accepted sockets to lws: the bind error is ours
+  // to report (with errno), and lws never runs its listen code.
+  UniqueFd listenFd;
+  ev::IoWatcher acceptWatcher;
+  struct lws_vhost* vhost{nullptr}; // owned by context
+  // Last, so it goes first: lws callbacks may still touch the state above.
   CHandle<struct lws_context, lws_context_destroy> context;
 
   Impl(ev::EventLoop& l, const Registry& r, std::function<std::string()> s) :
-    loop(l), registry(r), statusJson(std::move(s)) {}
+    loop(l), registry(r), statusJson(std::move(s)), acceptWatcher(l, this) {}
+
+  void onIo(ev::IoWatcher& /*watcher*/, int /*events*/) override
+  {
+    // Accept what is pending; lws closes the socket itself if it cannot adopt it.
+    for (int i = 0; i < 16; ++i) {
+      int fd = ::accept4(listenFd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
+          TLOG_WARN("accept failed error=\"%s\"", std::strerror(errno));
+        }
+        return;
+      }
+      if (lws_adopt_socket_vhost(vhost, fd) == nullptr) {
+        TLOG_WARN("cannot adopt connection");
+      }
+    }
+  }
 
   int onHttp(struct lws* wsi, const char* path)
   {
@@ -186,19 +181,35 @@ int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, 
 MetricsServer::MetricsServer(ev::EventLoop& loop, const Registry& registry, std::string listen, std::function<std::string()> statusJson) :
   d_impl(std::make_unique<Impl>(loop, registry, std::move(statusJson)))
 {
-  ListenAddress address = parseListen(listen);
-  d_impl->listen = listen;
+  SocketAddress address = parseListen(listen);
+  UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) {
+    throwSystemError("metrics: socket");
+  }
+  int one = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (address.isV6()) {
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  }
+  if (::bind(fd.get(), address.sockaddrPtr(), address.length()) != 0) {
+    throwSystemError("metrics: cannot listen on " + listen);
+  }
+  if (::listen(fd.get(), 64) != 0) {
+    throwSystemError("metrics: listen on " + listen);
+  }
+  SocketAddress bound;
+  socklen_t len = SocketAddress::capacity();
+  if (::getsockname(fd.get(), bound.sockaddrPtr(), &len) != 0) {
+    throwSystemError("metrics: getsockname");
+  }
+  d_impl->port = bound.port();
   d_impl->foreignLoops[0] = loop.raw();
 
   struct lws_context_creation_info info{};
-  info.port = address.port;
-  info.iface = address.host.empty() ? nullptr : address.host.c_str();
+  info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   info.protocols = Protocols;
   info.vhost_name = VhostName;
-  info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8;
-  if (!address.ipv6 && !address.host.empty()) {
-    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-  }
+  info.options = LWS_SERVER_OPTION_LIBEV;
   info.foreign_loops = d_impl->foreignLoops;
   info.user = d_impl.get();
   // Scrapers are few; keep lws's per-connection memory small.
@@ -208,9 +219,15 @@ MetricsServer::MetricsServer(ev::EventLoop& loop, const Registry& registry, std:
 
   d_impl->context.reset(lws_create_context(&info));
   if (!d_impl->context) {
-    throw Error("metrics: cannot listen on " + listen + " (address in use, or libwebsockets-evlib-ev missing?)");
+    throw Error("metrics: cannot create the HTTP server (is libwebsockets-evlib-ev installed?)");
   }
-  TLOG_INFO("listening address=%s port=%d", listen.c_str(), port());
+  d_impl->vhost = lws_get_vhost_by_name(d_impl->context.get(), VhostName);
+  if (d_impl->vhost == nullptr) {
+    throw Error("metrics: HTTP server has no vhost");
+  }
+  d_impl->listenFd = std::move(fd);
+  d_impl->acceptWatcher.set(d_impl->listenFd.get(), EV_READ);
+  TLOG_INFO("listening address=%s", bound.toString().c_str());
 }
 
 MetricsServer::~MetricsServer() = default;
@@ -222,8 +239,7 @@ void MetricsServer::validateListen(const std::string& listen)
 
 int MetricsServer::port() const
 {
-  struct lws_vhost* vhost = lws_get_vhost_by_name(d_impl->context.get(), VhostName);
-  return vhost != nullptr ? lws_get_vhost_listen_port(vhost) : -1;
+  return d_impl->port;
 }
 
 }

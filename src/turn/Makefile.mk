@@ -20,7 +20,30 @@ TURN_PROTOCOL_SOURCES = \
 	src/turn/policy/RelayPolicy.cpp src/turn/policy/RelayPolicy.hpp
 
 # ---- Server block (owned by "turnserver"): listeners, allocations, TurnServer. ----
-TURN_SERVER_SOURCES =
+TURN_SERVER_SOURCES = \
+	src/turn/TurnSettings.cpp src/turn/TurnSettings.hpp \
+	src/turn/TurnDaemon.cpp src/turn/TurnDaemon.hpp \
+	src/turn/server/FiveTuple.cpp src/turn/server/FiveTuple.hpp \
+	src/turn/server/PortAllocator.cpp src/turn/server/PortAllocator.hpp \
+	src/turn/server/QuotaTracker.cpp src/turn/server/QuotaTracker.hpp \
+	src/turn/server/TimerWheel.cpp src/turn/server/TimerWheel.hpp \
+	src/turn/server/SendBatcher.cpp src/turn/server/SendBatcher.hpp \
+	src/turn/server/RecvBatch.cpp src/turn/server/RecvBatch.hpp \
+	src/turn/server/RelaySocket.cpp src/turn/server/RelaySocket.hpp \
+	src/turn/server/UdpListener.cpp src/turn/server/UdpListener.hpp \
+	src/turn/server/TcpListener.cpp src/turn/server/TcpListener.hpp \
+	src/turn/server/TlsContext.cpp src/turn/server/TlsContext.hpp \
+	src/turn/server/StreamConnection.cpp src/turn/server/StreamConnection.hpp \
+	src/turn/server/Allocation.cpp src/turn/server/Allocation.hpp \
+	src/turn/server/AllocationManager.cpp src/turn/server/AllocationManager.hpp \
+	src/turn/server/TurnMetrics.cpp src/turn/server/TurnMetrics.hpp \
+	src/turn/server/TurnWorker.cpp src/turn/server/TurnWorker.hpp \
+	src/turn/server/TurnServer.cpp src/turn/server/TurnServer.hpp
+
+sbin_PROGRAMS += src/turn/talk-turn
+src_turn_talk_turn_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS)
+src_turn_talk_turn_SOURCES = src/turn/main.cpp
+src_turn_talk_turn_LDADD = $(TALK_TURN_LIBS)
 # ---- end of server block ----
 
 src_turn_libtalk_turn_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS)

@@ -1,0 +1,136 @@
+#include "turn/server/Allocation.hpp"
+
+#include <algorithm>
+
+namespace talk::turn {
+
+Allocation::Allocation(uint64_t id, const FiveTuple& tuple, const SocketAddress& client) :
+  d_id(id), d_tuple(tuple), d_client(client)
+{
+}
+
+bool Allocation::hasPermission(const AddressKey& ip, double now) const
+{
+  for (const Permission& p : d_permissions) {
+    if (p.ip == ip) {
+      return p.expires > now;
+    }
+  }
+  return false;
+}
+
+void Allocation::installPermission(const AddressKey& ip, double now)
+{
+  const AddressKey key = ip.ipOnly();
+  for (Permission& p : d_permissions) {
+    if (p.ip == key) {
+      p.expires = now + PermissionLifetime;
+      return;
+    }
+  }
+  d_permissions.push_back(Permission{key, now + PermissionLifetime});
+}
+
+const ChannelBinding* Allocation::channelByNumber(uint16_t number, double now) const
+{
+  for (const ChannelBinding& c : d_channels) {
+    if (c.number == number) {
+      return c.expires > now ? &c : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+const ChannelBinding* Allocation::channelByPeer(const AddressKey& peer, double now) const
+{
+  for (const ChannelBinding& c : d_channels) {
+    if (c.peerKey == peer) {
+      return c.expires > now ? &c : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+bool Allocation::bindChannel(uint16_t number, const SocketAddress& peer, double now)
+{
+  const AddressKey key = AddressKey::from(peer);
+  ChannelBinding* same = nullptr;
+  for (ChannelBinding& c : d_channels) {
+    // An expired binding still blocks its number/peer until swept; RFC 8656 even keeps
+    // it 5 more minutes. Conflicts with any live or not-yet-swept binding are refused.
+    const bool numberMatch = c.number == number;
+    const bool peerMatch = c.peerKey == key;
+    if (numberMatch && peerMatch) {
+      same = &c;
+    }
+    else if (numberMatch || peerMatch) {
+      if (c.expires > now) {
+        return false;
+      }
+    }
+  }
+  if (same != nullptr) {
+    same->expires = now + ChannelLifetime;
+  }
+  else {
+    // Drop expired bindings that would otherwise conflict with the new one.
+    std::erase_if(d_channels, [&](const ChannelBinding& c) {
+      return c.expires <= now && (c.number == number || c.peerKey == key);
+    });
+    d_channels.push_back(ChannelBinding{number, peer, key, now + ChannelLifetime});
+  }
+  installPermission(key, now);
+  return true;
+}
+
+void Allocation::sweep(double now)
+{
+  std::erase_if(d_permissions, [now](const Permission& p) { return p.expires <= now; });
+  std::erase_if(d_channels, [now](const ChannelBinding& c) { return c.expires <= now; });
+}
+
+double Allocation::nextExpiry() const
+{
+  double next = expires;
+  for (const Permission& p : d_permissions) {
+    next = std::min(next, p.expires);
+  }
+  for (const ChannelBinding& c : d_channels) {
+    next = std::min(next, c.expires);
+  }
+  return next;
+}
+
+bool Allocation::consumeBandwidth(size_t bytes, double now, uint64_t bytesPerSecond)
+{
+  if (bytesPerSecond == 0) {
+    return true;
+  }
+  const auto rate = static_cast<double>(bytesPerSecond);
+  if (d_lastRefill < 0) {
+    d_lastRefill = now;
+    d_tokens = rate;
+  }
+  else if (now > d_lastRefill) {
+    // Burst up to one second's worth.
+    d_tokens = std::min(rate, d_tokens + (now - d_lastRefill) * rate);
+    d_lastRefill = now;
+  }
+  if (d_tokens < static_cast<double>(bytes)) {
+    return false;
+  }
+  d_tokens -= static_cast<double>(bytes);
+  return true;
+}
+
+RelaySocket* Allocation::relayForFamily(int family) const
+{
+  for (const auto& relay : relays) {
+    if (relay && relay->local().family() == family) {
+      return relay.get();
+    }
+  }
+  return nullptr;
+}
+
+}

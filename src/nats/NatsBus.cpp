@@ -285,7 +285,6 @@ void NatsBus::connect(const BusConfig& config)
   d_inboxSid = natsSubscription_GetID(sub);
   d_subs.emplace(d_inboxSid, SubEntry{std::move(ownedSub), nullptr});
 
-  TLOG_INFO("connected url=%s", d_displayUrl.c_str());
   d_events.post(detail::NatsStateEvent{ConnectionState::Connected, d_displayUrl});
 }
 

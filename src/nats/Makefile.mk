@@ -16,3 +16,12 @@ src_nats_libtalk_nats_a_SOURCES = \
 
 # What a program linking libtalk-nats needs (after it, TALK_COMMON_LIBS).
 TALK_NATS_LIBS = src/nats/libtalk-nats.a $(NATS_LIBS)
+
+# The command-line client: pub, sub, request, reply, bench.
+bin_PROGRAMS += src/nats/cli/talk-nats
+src_nats_cli_talk_nats_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(NATS_CFLAGS)
+src_nats_cli_talk_nats_SOURCES = \
+	src/nats/cli/Main.cpp \
+	src/nats/cli/NatsCli.cpp src/nats/cli/NatsCli.hpp \
+	src/nats/cli/Bench.cpp src/nats/cli/Bench.hpp
+src_nats_cli_talk_nats_LDADD = $(TALK_NATS_LIBS) $(TALK_COMMON_LIBS)

@@ -94,9 +94,20 @@ std::string redactUrl(const std::string& urls)
 
 std::string lastErrorText(natsStatus status)
 {
-  const char* text = nats_GetLastError(nullptr);
   std::string out = natsStatus_GetText(status);
-  if (text != nullptr && *text != '\0' && out != text) {
+  const char* raw = nats_GetLastError(nullptr);
+  if (raw == nullptr) {
+    return out;
+  }
+  // cnats prefixes its text with the source location, "(conn.c:2088): ".
+  std::string text = raw;
+  if (!text.empty() && text[0] == '(') {
+    size_t close = text.find("): ");
+    if (close != std::string::npos) {
+      text = text.substr(close + 3);
+    }
+  }
+  if (!text.empty() && text != out) {
     out += ": ";
     out += text;
   }

@@ -30,6 +30,7 @@ constexpr double PendingConnectionTimeout = 60;   // spec §5: unauthenticated s
 constexpr double ReservationHold = 30;            // spec §5: EVEN-PORT R=1
 constexpr double AllocateResponseCacheTime = 40;  // spec §5
 constexpr int BindAttempts = 16;
+constexpr uint16_t AdditionalAddressFamilyDraft = 0x8032;
 constexpr uint32_t LogLinesPerSecond = 10;
 enum LogCategory
 {
@@ -613,6 +614,10 @@ void TurnWorker::handleAllocate(const ClientRef& from, const Message& request, c
   auto evenAttr = request.find(attr::EvenPort);
   auto familyAttr = request.find(attr::RequestedAddressFamily);
   auto additionalAttr = request.find(attr::AdditionalAddressFamily);
+  if (!additionalAttr) {
+    // coturn 4.6.1 (and its uclient -Z) use the draft code point 0x8032.
+    additionalAttr = request.find(AdditionalAddressFamilyDraft);
+  }
   if (tokenAttr && (evenAttr || familyAttr || additionalAttr)) {
     sendError(from, request, error::BadRequest, &auth);
     return;

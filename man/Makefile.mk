@@ -4,7 +4,7 @@
 # tarball needs no rst2man, and automake installs each one into man<section>.
 #
 # One line per page; add a page here once its .rst is in git:
-talk_man_pages =
+talk_man_pages = man/talk-turn.8
 
 dist_man_MANS += $(talk_man_pages)
 EXTRA_DIST += $(talk_man_pages:=.rst)

@@ -316,6 +316,12 @@ TurnRuntime parseTurnRuntime(const config::Settings& common, const config::Setti
   for (const ListenSpec& spec : config.listen) {
     policySettings.deniedEndpoints.push_back(spec.address);
   }
+  // Spec §7 rule 8: never relay to our own admin endpoint.
+  if (own.schema().find("metrics.listen") != nullptr && !own.getString("metrics.listen").empty()) {
+    if (auto metrics = SocketAddress::parse(own.getString("metrics.listen"))) {
+      policySettings.deniedEndpoints.push_back(*metrics);
+    }
+  }
   try {
     runtime.policy = std::make_shared<policy::RelayPolicy>(std::move(policySettings));
   }

@@ -7,6 +7,7 @@ tests_unit_test_common_SOURCES = \
 	tests/unit/common/SocketAddressTest.cpp
 tests_unit_test_common_SOURCES += \
 	tests/unit/common/ConfigTest.cpp \
+	tests/unit/common/DaemonTest.cpp \
 	tests/unit/common/MetricsTest.cpp \
 	tests/unit/common/MetricsServerTest.cpp \
 	tests/unit/common/HttpGet.hpp tests/unit/common/TempDir.hpp

@@ -25,3 +25,9 @@ src_nats_cli_talk_nats_SOURCES = \
 	src/nats/cli/NatsCli.cpp src/nats/cli/NatsCli.hpp \
 	src/nats/cli/Bench.cpp src/nats/cli/Bench.hpp
 src_nats_cli_talk_nats_LDADD = $(TALK_NATS_LIBS) $(TALK_COMMON_LIBS)
+
+# Plain cnats reference program for scripts/bench-nats (not installed).
+noinst_PROGRAMS += tests/bench/plain-cnats-bench
+tests_bench_plain_cnats_bench_CPPFLAGS = $(AM_CPPFLAGS) $(NATS_CFLAGS)
+tests_bench_plain_cnats_bench_SOURCES = tests/bench/plain-cnats-bench.cpp
+tests_bench_plain_cnats_bench_LDADD = $(NATS_LIBS) -lpthread

@@ -6,9 +6,12 @@
 #include "nats/Subject.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <climits>
+#include <cstring>
 #include <cstdint>
 #include <mutex>
+#include <unistd.h>
 #include <utility>
 
 namespace talk::nats {
@@ -92,6 +95,26 @@ std::string redactUrl(const std::string& urls)
   return out;
 }
 
+// Removes every "(name.c:123): " from text.
+std::string stripSourceLocations(const std::string& text)
+{
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '(') {
+      size_t close = text.find("): ", i);
+      size_t colon = text.find(".c:", i);
+      if (close != std::string::npos && colon != std::string::npos && colon < close &&
+          text.find_first_not_of("0123456789", colon + 3) == close) {
+        i = close + 3;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
 std::string lastErrorText(natsStatus status)
 {
   std::string out = natsStatus_GetText(status);
@@ -99,13 +122,10 @@ std::string lastErrorText(natsStatus status)
   if (raw == nullptr) {
     return out;
   }
-  // cnats prefixes its text with the source location, "(conn.c:2088): ".
-  std::string text = raw;
-  if (!text.empty() && text[0] == '(') {
-    size_t close = text.find("): ");
-    if (close != std::string::npos) {
-      text = text.substr(close + 3);
-    }
+  // cnats puts source locations into its text, "(conn.c:2088): "; users need not see them.
+  std::string text = stripSourceLocations(raw);
+  if (text.rfind("Error: ", 0) == 0) {
+    text = text.substr(7);
   }
   if (!text.empty() && text != out) {
     out += ": ";
@@ -208,6 +228,11 @@ void NatsBus::configure(const BusConfig& config)
     check(natsOptions_SetUserInfo(opts, config.user.c_str(), config.password.c_str()), "user/password");
   }
   if (!config.credentialsFile.empty()) {
+    // cnats reads the file only when connecting; say early and plainly what is wrong.
+    if (::access(config.credentialsFile.c_str(), R_OK) != 0) {
+      throw BusError(BusErrorCode::InvalidConfig,
+        "nats: cannot read credentials file '" + config.credentialsFile + "': " + std::strerror(errno));
+    }
     s = natsOptions_SetUserCredentialsFromFiles(opts, config.credentialsFile.c_str(), nullptr);
     if (s != NATS_OK) {
       throw BusError(BusErrorCode::InvalidConfig,

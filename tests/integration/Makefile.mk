@@ -10,3 +10,7 @@ EXTRA_DIST += tests/integration/turn-lib.sh tests/integration/turn-uclient.sh \
 	tests/integration/turn-libnice.sh \
 	tests/integration/configs/turn.cfg.in tests/integration/configs/turn-talk.cfg.in
 include tests/integration/tools/Makefile.mk
+
+# talk-nats CLI against a real nats-server.
+TESTS += tests/integration/nats-cli.sh
+EXTRA_DIST += tests/integration/nats-cli.sh

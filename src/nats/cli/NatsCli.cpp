@@ -37,7 +37,7 @@ void printUsage(FILE* out)
     "Usage: talk-nats [OPTIONS] COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
-    "  pub SUBJECT MSG      publish MSG (--count N times)\n"
+    "  pub SUBJECT MSG      publish MSG (--count N times); MSG \"-\" reads stdin\n"
     "  sub SUBJECT          print \"SUBJECT PAYLOAD\" per message (wildcards * and >);\n"
     "                       stops after --count N messages or --timeout S seconds\n"
     "  request SUBJECT MSG  send a request and print the reply (--timeout S, default 5)\n"
@@ -228,6 +228,19 @@ CliOptions parse(int argc, char** argv, bool& exitNow)
   if (options.args.size() != wanted) {
     throw UsageError("'" + options.command + "' takes " + std::to_string(wanted) + " argument(s), got " +
       std::to_string(options.args.size()));
+  }
+  if (wanted == 2 && options.args[1] == "-") {
+    // MSG "-" reads the payload from stdin (payloads can be larger than an argument).
+    std::string payload;
+    char buffer[65536];
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) {
+      payload.append(buffer, n);
+      if (payload.size() > 64u * 1024 * 1024) {
+        throw UsageError("payload on stdin is larger than 64 MiB");
+      }
+    }
+    options.args[1] = std::move(payload);
   }
   return options;
 }

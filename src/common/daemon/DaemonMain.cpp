@@ -27,6 +27,8 @@ namespace talk::daemon {
 namespace {
 
 constexpr const char* CommonFileName = "talk.cfg";
+// Seconds between STATUS= refreshes (sent only when the text changed).
+constexpr double StatusInterval = 10.0;
 
 std::string jsonString(std::string_view text)
 {
@@ -138,6 +140,7 @@ public:
     d_sighup(d_loop, this, SIGHUP),
     d_stopTimer(d_loop, this),
     d_watchdogTimer(d_loop, this),
+    d_statusTimer(d_loop, this),
     d_started(std::chrono::steady_clock::now())
   {
   }
@@ -168,7 +171,11 @@ public:
       d_watchdogTimer.start(interval, interval);
       TLOG_INFO("watchdog enabled interval=%.3fs", interval);
     }
-    notify("READY=1\nSTATUS=" + statusLine());
+    // Signal watchers do not keep a loop alive; this timer does, so an idle service keeps
+    // running until a stop signal ends the loop.
+    d_statusTimer.start(StatusInterval, StatusInterval);
+    d_lastStatus = statusLine();
+    notify("READY=1\nSTATUS=" + d_lastStatus);
     TLOG_NOTICE("started daemon=%s version=%s config=%s", d_spec.name.c_str(), d_spec.version.c_str(), d_files.own.c_str());
   }
 
@@ -192,6 +199,14 @@ public:
     if (&timer == &d_watchdogTimer) {
       // Sent from the loop itself: a stalled loop stops the pings and systemd restarts us.
       notify("WATCHDOG=1\nSTATUS=" + statusLine());
+      return;
+    }
+    if (&timer == &d_statusTimer) {
+      std::string status = statusLine();
+      if (status != d_lastStatus) {
+        d_lastStatus = status;
+        notify("STATUS=" + status);
+      }
       return;
     }
     if (&timer == &d_stopTimer) {
@@ -257,7 +272,8 @@ private:
       d_reloadFailed->inc();
       TLOG_ERROR("reload failed, keeping the old configuration: %s", e.what());
     }
-    notify("READY=1\nSTATUS=" + statusLine());
+    d_lastStatus = statusLine();
+    notify("READY=1\nSTATUS=" + d_lastStatus);
   }
 
   void beginStop(int signal)
@@ -290,6 +306,7 @@ private:
   {
     d_finished = true;
     d_stopTimer.stop();
+    d_statusTimer.stop();
     d_loop.stop();
   }
 
@@ -309,12 +326,14 @@ private:
   ev::SignalWatcher d_sighup;
   ev::Timer d_stopTimer;
   ev::Timer d_watchdogTimer;
+  ev::Timer d_statusTimer;
   std::unique_ptr<Service> d_service;
   std::unique_ptr<metrics::MetricsServer> d_metricsServer;
   // State
   metrics::Counter* d_reloadOk{nullptr};
   metrics::Counter* d_reloadFailed{nullptr};
   std::chrono::steady_clock::time_point d_started;
+  std::string d_lastStatus;
   bool d_stopping{false};
   bool d_finished{false};
 };

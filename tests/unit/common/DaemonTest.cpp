@@ -461,7 +461,7 @@ public:
     ::kill(pid, SIGINT);
     CPPUNIT_ASSERT_EQUAL(0, waitExit(pid, 10));
     auto elapsed = Clock::now() - started;
-    CPPUNIT_ASSERT(elapsed >= std::chrono::milliseconds(250));
+    CPPUNIT_ASSERT_MESSAGE(std::to_string(std::chrono::duration<double>(elapsed).count()) + "\n" + dir.read("err"), elapsed >= std::chrono::milliseconds(250));
     CPPUNIT_ASSERT(contains(dir.read("err"), "service drained"));
   }
 

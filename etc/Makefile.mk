@@ -5,6 +5,7 @@
 #
 # One line per file; add a file here once it is in git:
 talk_cfg_files = etc/turn.cfg
+talk_cfg_files += etc/talk.cfg
 
 nodist_pkgsysconf_DATA = $(talk_cfg_files:etc/%=etc/subst/%)
 EXTRA_DIST += $(talk_cfg_files)

@@ -12,3 +12,11 @@ tests_unit_test_common_SOURCES += \
 	tests/unit/common/MetricsServerTest.cpp \
 	tests/unit/common/HttpGet.hpp tests/unit/common/TempDir.hpp
 tests_unit_test_common_LDADD = $(TEST_MAIN_LIBS) $(TALK_COMMON_LIBS)
+
+# A minimal runDaemon program; dumps talk.cfg's defaults for check-default-config.sh.
+check_PROGRAMS += tests/unit/common/talk-test-daemon
+tests_unit_common_talk_test_daemon_SOURCES = tests/unit/common/TestDaemon.cpp
+tests_unit_common_talk_test_daemon_LDADD = $(TALK_COMMON_LIBS)
+# etc/talk.cfg == talk-test-daemon --dump-default-config=common
+TESTS += tests/unit/common/default-config.sh
+EXTRA_DIST += tests/unit/common/default-config.sh

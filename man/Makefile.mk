@@ -5,6 +5,7 @@
 #
 # One line per page; add a page here once its .rst is in git:
 talk_man_pages = man/talk-turn.8
+talk_man_pages += man/talk.cfg.5
 
 dist_man_MANS += $(talk_man_pages)
 EXTRA_DIST += $(talk_man_pages:=.rst)

@@ -14,6 +14,11 @@ tests_unit_test_turn_SOURCES = \
 	tests/unit/turn/AuthenticatorTest.cpp \
 	tests/unit/turn/RelayPolicyTest.cpp
 # ---- Server tests (owned by "turnserver") append here: ----
-TURN_SERVER_TEST_SOURCES =
+TURN_SERVER_TEST_SOURCES = \
+	tests/unit/turn/PortAllocatorTest.cpp \
+	tests/unit/turn/TimerWheelTest.cpp \
+	tests/unit/turn/AllocationTest.cpp \
+	tests/unit/turn/AllocationManagerTest.cpp \
+	tests/unit/turn/SendBatcherTest.cpp
 tests_unit_test_turn_SOURCES += $(TURN_SERVER_TEST_SOURCES)
 tests_unit_test_turn_LDADD = $(TEST_MAIN_LIBS) $(TALK_TURN_LIBS)

@@ -16,8 +16,9 @@ namespace talk::config {
 
 namespace {
 
-// Secrets are short tokens; anything bigger is a mistake (a wrong path), not a secret.
-constexpr size_t MaxSecretSize = 64 * 1024;
+// Secrets are tokens, keys, certificate chains or small user lists; anything bigger is a
+// mistake (a wrong path), not a secret.
+constexpr size_t MaxSecretSize = 1024 * 1024;
 
 std::string joinAllowed(const std::vector<std::string>& allowed)
 {
@@ -289,7 +290,7 @@ std::string Settings::readSecret(std::string_view path) const
   while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
     secret.append(buf, static_cast<size_t>(in.gcount()));
     if (secret.size() > MaxSecretSize) {
-      throw ConfigError(prefix + "secret file " + file + " is larger than 64 KiB, expected a short secret");
+      throw ConfigError(prefix + "secret file " + file + " is larger than 1 MiB, expected a secret");
     }
   }
   if (in.bad()) {

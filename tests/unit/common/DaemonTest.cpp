@@ -166,6 +166,7 @@ struct Env
 {
   std::string notifySocket;
   bool watchdog{false};
+  bool journal{false};
 };
 
 // Forks; the child runs runDaemon with stdout/stderr in <dir>/out and <dir>/err.
@@ -190,6 +191,9 @@ pid_t spawn(const daemon::DaemonSpec& spec, const TempDir& dir, std::vector<std:
   }
   else {
     ::setenv("NOTIFY_SOCKET", env.notifySocket.c_str(), 1);
+  }
+  if (env.journal) {
+    ::setenv("JOURNAL_STREAM", "8:12345", 1);
   }
   if (env.watchdog) {
     ::setenv("WATCHDOG_USEC", "200000", 1);
@@ -281,6 +285,7 @@ class DaemonTest : public CppUnit::TestFixture
   CPPUNIT_TEST(stopIsBounded);
   CPPUNIT_TEST(startupFailuresGiveExitCodes);
   CPPUNIT_TEST(watchdogPings);
+  CPPUNIT_TEST(journalFormatUnderSystemd);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -528,6 +533,22 @@ public:
     CPPUNIT_ASSERT(!notify.waitFor("WATCHDOG=1", 5).empty());
     ::kill(pid, SIGTERM);
     CPPUNIT_ASSERT_EQUAL(0, waitExit(pid, 10));
+  }
+
+  void journalFormatUnderSystemd()
+  {
+    TempDir dir;
+    NotifySocket notify(dir);
+    writeConfig(dir, "", "");
+    daemon::DaemonSpec spec = testSpec(dir);
+    pid_t pid = spawn(spec, dir, {}, Env{notify.path(), false, true});
+    CPPUNIT_ASSERT_MESSAGE(dir.read("err"), !notify.waitFor("READY=1", 15).empty());
+    ::kill(pid, SIGTERM);
+    CPPUNIT_ASSERT_EQUAL(0, waitExit(pid, 10));
+    std::string err = dir.read("err");
+    // <5> = notice, no time stamp (journald adds its own).
+    CPPUNIT_ASSERT_MESSAGE(err, err.rfind("<5>daemon: started daemon=talk-test version=9.9", 0) == 0);
+    CPPUNIT_ASSERT_MESSAGE(err, contains(err, "\n<5>daemon: stopping signal=15\n"));
   }
 };
 

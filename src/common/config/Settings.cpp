@@ -329,7 +329,9 @@ Settings loadSettings(const Schema& schema, const std::string& file, bool option
   }
   catch (const libconfig::ParseException& e) {
     const char* where = e.getFile();
-    throw ConfigError((where != nullptr ? std::string(where) : file) + ":" + std::to_string(e.getLine()) + ": syntax error: " + e.getError() + ", expected libconfig syntax (key = value;)");
+    std::string detail = e.getError() != nullptr ? e.getError() : "";
+    std::string what = detail.empty() || detail == "syntax error" ? std::string("syntax error") : "syntax error: " + detail;
+    throw ConfigError((where != nullptr ? std::string(where) : file) + ":" + std::to_string(e.getLine()) + ": " + what + ", expected libconfig syntax (key = value;)");
   }
   catch (const libconfig::FileIOException&) {
     int err = errno;

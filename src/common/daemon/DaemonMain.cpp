@@ -254,7 +254,11 @@ private:
     if (d_stopping) {
       return;
     }
-    notify("RELOADING=1");
+    // MONOTONIC_USEC is what systemd 253+ (Type=notify-reload) wants with RELOADING=1;
+    // older versions ignore it.
+    struct timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(static_cast<uint64_t>(ts.tv_sec) * 1000000U + static_cast<uint64_t>(ts.tv_nsec) / 1000U));
     TLOG_NOTICE("reloading configuration config=%s", d_files.own.c_str());
     try {
       Loaded loaded = loadBoth(d_spec, d_commonSchema, d_ownSchema, d_files);
@@ -286,7 +290,7 @@ private:
     d_stopping = true;
     notify("STOPPING=1\nSTATUS=stopping");
     TLOG_NOTICE("stopping signal=%d", signal);
-    d_watchdogTimer.stop();
+    // The watchdog keeps running: the loop still serves the drain and must stay alive.
     d_stopTimer.start(d_spec.stopTimeoutSeconds);
     try {
       d_service->stop([this] {

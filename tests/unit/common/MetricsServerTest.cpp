@@ -106,6 +106,9 @@ public:
     CPPUNIT_ASSERT_EQUAL(404, missing.status);
     HttpResponse root = fetch(loop, server.port(), "/");
     CPPUNIT_ASSERT_EQUAL(404, root.status);
+    HttpResponse post = fetch(loop, server.port(), "/metrics", "POST");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(post.error + post.headers, 405, post.status);
+    CPPUNIT_ASSERT(post.body.find("talk_test_total") == std::string::npos);
     // The server still answers after the errors.
     CPPUNIT_ASSERT_EQUAL(200, fetch(loop, server.port(), "/metrics").status);
   }

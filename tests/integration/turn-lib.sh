@@ -94,8 +94,9 @@ tt_start() {
   TURN_PORT=$(t_free_port)
   TURN_TLS_PORT=$(t_free_port)
   METRICS_PORT=$(t_free_port)
-  RELAY_MIN=$((61000 + (RANDOM % 40) * 100))
-  RELAY_MAX=$((RELAY_MIN + 499))
+  local span=${TT_RELAY_PORTS:-500}
+  RELAY_MIN=$((61000 + RANDOM % (4535 - span)))
+  RELAY_MAX=$((RELAY_MIN + span - 1))
   TURN_CONF_DIR="$T_DIR/$name"
   TURN_LOG="$T_DIR/$name.log"
   mkdir -p "$TURN_CONF_DIR"
@@ -114,7 +115,9 @@ tt_start() {
     local lb=()
     [ "$ALLOW_LOOPBACK" = true ] && lb=(--allow-loopback-peers)
     # coturn cannot mix static users with the REST secret: static-user checks skip for it.
-    t_start "$name" turnserver -n -v --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+    local verbose=(-v)
+    [ "${TT_COTURN_VERBOSE:-1}" = 1 ] || verbose=()
+    t_start "$name" turnserver -n "${verbose[@]}" --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
       --listening-port="$TURN_PORT" --tls-listening-port="$TURN_TLS_PORT" \
       --min-port="$RELAY_MIN" --max-port="$RELAY_MAX" --relay-threads="$THREADS" \
       --use-auth-secret --static-auth-secret="$TURN_SECRET" --realm="$TURN_REALM" \

@@ -11,6 +11,7 @@ if [ -z "$PROBE" ]; then
   echo "nice-relay-probe not built (make check builds it)"
   T_FAILED=1
   finish
+  exit 1
 fi
 
 tt_check "server starts and answers Binding" tt_start turn allow_loopback=1

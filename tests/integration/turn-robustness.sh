@@ -13,6 +13,7 @@ if [ -z "$FUZZ" ]; then
   echo "turn-fuzz-client not built (make check builds it)"
   T_FAILED=1
   finish
+  exit 1
 fi
 SEED=${TT_FUZZ_SEED:-$RANDOM}
 echo "# fuzz seed $SEED (TT_FUZZ_SEED=$SEED replays it)"

@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -580,6 +581,9 @@ int runStream(const Options& o)
 
 int main(int argc, char** argv)
 {
+  // The server closing a connection under us is an expected outcome, not a reason to die.
+  ::signal(SIGPIPE, SIG_IGN);
+  setvbuf(stdout, nullptr, _IOLBF, 0);
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];

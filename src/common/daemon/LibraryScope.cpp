@@ -13,20 +13,25 @@ namespace talk::daemon {
 
 namespace {
 
-void lwsLogBridge(int level, const char* line)
+void lwsLogBridge(int level, const char* line) noexcept
 {
-  std::string text(line != nullptr ? line : "");
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-    text.pop_back();
+  // Called from inside lws: nothing may escape, not even bad_alloc.
+  try {
+    std::string text(line != nullptr ? line : "");
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+      text.pop_back();
+    }
+    if ((level & LLL_ERR) != 0) {
+      TLOG_ERROR("%s", text.c_str());
+    }
+    else if ((level & LLL_WARN) != 0) {
+      TLOG_WARN("%s", text.c_str());
+    }
+    else {
+      TLOG_DEBUG("lws", "%s", text.c_str());
+    }
   }
-  if ((level & LLL_ERR) != 0) {
-    TLOG_ERROR("%s", text.c_str());
-  }
-  else if ((level & LLL_WARN) != 0) {
-    TLOG_WARN("%s", text.c_str());
-  }
-  else {
-    TLOG_DEBUG("lws", "%s", text.c_str());
+  catch (...) {
   }
 }
 

@@ -158,6 +158,7 @@ int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, 
     case LWS_CALLBACK_HTTP_WRITEABLE:
       return impl->onWritable(wsi);
     case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
       impl->responses.erase(wsi);
       break;
     default:

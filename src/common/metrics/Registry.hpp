@@ -53,7 +53,8 @@ public:
   // name has one type and one help text. Violations throw std::invalid_argument.
   Counter& counter(std::string name, std::string help, Labels labels = {});
   Gauge& gauge(std::string name, std::string help, Labels labels = {});
-  // gaugeCallback: value computed at scrape time (render()), on the thread that renders.
+  // gaugeCallback: value computed at scrape time (render()), on the thread that renders,
+  // with the registry locked: the callback must not call into the Registry.
   // Registering the same name and labels again replaces the callback.
   void gaugeCallback(std::string name, std::string help, std::function<double()> fn, Labels labels = {});
 

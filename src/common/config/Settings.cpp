@@ -2,12 +2,11 @@
 
 #include "common/util/Error.hpp"
 
-#include <libconfig.h++>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <libconfig.h++>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -277,7 +276,9 @@ std::string Settings::readSecret(std::string_view path) const
     throw ConfigError(prefix + "not set, expected the name of a secret file");
   }
   std::ifstream in(file, std::ios::binary);
-  struct stat st{};
+  struct stat st
+  {
+  };
   if (!in || ::stat(file.c_str(), &st) != 0) {
     int err = errno;
     throw ConfigError(prefix + "cannot read secret file " + file + ": " + std::strerror(err != 0 ? err : ENOENT) + ", expected a readable file");
@@ -308,7 +309,9 @@ std::string Settings::readSecret(std::string_view path) const
 Settings loadSettings(const Schema& schema, const std::string& file, bool optional)
 {
   Settings settings(schema, file);
-  struct stat st{};
+  struct stat st
+  {
+  };
   if (::stat(file.c_str(), &st) != 0) {
     int err = errno;
     if (optional && err == ENOENT) {

@@ -8,15 +8,13 @@
 #include "common/metrics/MetricsServer.hpp"
 #include "common/util/Error.hpp"
 
-#include <systemd/sd-daemon.h>
-
-#include <getopt.h>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <getopt.h>
 #include <optional>
+#include <systemd/sd-daemon.h>
 
 #ifndef PKGSYSCONFDIR
 #define PKGSYSCONFDIR "/etc/talk"
@@ -256,7 +254,9 @@ private:
     }
     // MONOTONIC_USEC is what systemd 253+ (Type=notify-reload) wants with RELOADING=1;
     // older versions ignore it.
-    struct timespec ts{};
+    struct timespec ts
+    {
+    };
     clock_gettime(CLOCK_MONOTONIC, &ts);
     notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(static_cast<uint64_t>(ts.tv_sec) * 1000000U + static_cast<uint64_t>(ts.tv_nsec) / 1000U));
     TLOG_NOTICE("reloading configuration config=%s", d_files.own.c_str());
@@ -391,13 +391,13 @@ int runDaemon(const DaemonSpec& spec, int argc, char** argv)
   std::string configFile;
 
   static const struct option Options[] = {
-    {"config", required_argument, nullptr, 'c'},
-    {"check-config", no_argument, nullptr, 'C'},
-    {"dump-default-config", optional_argument, nullptr, 'D'},
-    {"foreground", no_argument, nullptr, 'f'},
-    {"version", no_argument, nullptr, 'V'},
-    {"help", no_argument, nullptr, 'h'},
-    {nullptr, 0, nullptr, 0},
+      {"config", required_argument, nullptr, 'c'},
+      {"check-config", no_argument, nullptr, 'C'},
+      {"dump-default-config", optional_argument, nullptr, 'D'},
+      {"foreground", no_argument, nullptr, 'f'},
+      {"version", no_argument, nullptr, 'V'},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0},
   };
   optind = 0; // full re-initialisation: runDaemon may run more than once per process (tests)
   int opt = 0;

@@ -34,9 +34,9 @@ constexpr int ExitConfig = 78; // EX_CONFIG from <sysexits.h>
 
 struct DaemonSpec
 {
-  std::string name;       // "talk-turn"
-  std::string configName; // "turn" → <configdir>/turn.cfg
-  std::string version;    // PACKAGE_VERSION
+  std::string name;                                      // "talk-turn"
+  std::string configName;                                // "turn" → <configdir>/turn.cfg
+  std::string version;                                   // PACKAGE_VERSION
   std::function<void(config::Schema&)> describeSettings; // the daemon's own keys
   std::function<std::unique_ptr<Service>(Context&)> create;
   // Secret keys of talk.cfg this daemon reads (e.g. {"turn.secret_file"}); --check-config

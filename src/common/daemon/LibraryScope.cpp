@@ -3,10 +3,9 @@
 
 #include "common/log/Logger.hpp"
 
-#include <libwebsockets.h>
-
 #include <csignal>
 #include <cstring>
+#include <libwebsockets.h>
 #include <string>
 
 namespace talk::daemon {

@@ -8,12 +8,11 @@
 #include "common/util/CHandle.hpp"
 #include "common/util/Error.hpp"
 
-#include <libwebsockets.h>
-
 #include <cerrno>
 #include <cstring>
-#include <sys/socket.h>
+#include <libwebsockets.h>
 #include <map>
+#include <sys/socket.h>
 #include <vector>
 
 namespace talk::metrics {
@@ -36,8 +35,8 @@ SocketAddress parseListen(const std::string& listen)
 int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len);
 
 const struct lws_protocols Protocols[] = {
-  {"http", httpCallback, 0, 0, 0, nullptr, 0},
-  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+    {"http", httpCallback, 0, 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
 }
@@ -206,7 +205,9 @@ MetricsServer::MetricsServer(ev::EventLoop& loop, const Registry& registry, std:
   d_impl->port = bound.port();
   d_impl->foreignLoops[0] = loop.raw();
 
-  struct lws_context_creation_info info{};
+  struct lws_context_creation_info info
+  {
+  };
   info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   info.protocols = Protocols;
   info.vhost_name = VhostName;

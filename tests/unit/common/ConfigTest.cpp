@@ -1,17 +1,16 @@
+#include "TempDir.hpp"
 #include "common/config/CommonSettings.hpp"
 #include "common/config/Settings.hpp"
 #include "common/util/Error.hpp"
-#include "TempDir.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
-
 #include <cstdlib>
 #include <sys/stat.h>
 
 using talk::ConfigError;
+using talk::config::loadSettings;
 using talk::config::Schema;
 using talk::config::Settings;
-using talk::config::loadSettings;
 using talk::test::TempDir;
 
 namespace {
@@ -20,15 +19,15 @@ Schema testSchema()
 {
   Schema schema;
   schema.string("name", "talk", "A top-level string.")
-    .integer("server.port", 3478, 1, 65535, "A port.")
-    .integer("server.big", 5000000000LL, -6000000000LL, 6000000000LL, "Needs 64 bits.")
-    .integer("server.negative", -5, -10, 10, "Below zero.")
-    .number("server.ratio", 0.25, 0.0, 1.0, "A fraction.")
-    .boolean("server.enabled", true, "A switch.")
-    .stringList("server.peers", {"a \"quoted\" one", "back\\slash"}, "Several strings.")
-    .choice("log.level", "info", {"error", "info", "debug"}, "Severity.")
-    .secret("auth.secret_file", "shared", "The shared secret.")
-    .string("deep.er.key", "x\ny", "Three levels; a newline in the default.");
+      .integer("server.port", 3478, 1, 65535, "A port.")
+      .integer("server.big", 5000000000LL, -6000000000LL, 6000000000LL, "Needs 64 bits.")
+      .integer("server.negative", -5, -10, 10, "Below zero.")
+      .number("server.ratio", 0.25, 0.0, 1.0, "A fraction.")
+      .boolean("server.enabled", true, "A switch.")
+      .stringList("server.peers", {"a \"quoted\" one", "back\\slash"}, "Several strings.")
+      .choice("log.level", "info", {"error", "info", "debug"}, "Severity.")
+      .secret("auth.secret_file", "shared", "The shared secret.")
+      .string("deep.er.key", "x\ny", "Three levels; a newline in the default.");
   return schema;
 }
 

@@ -1,17 +1,16 @@
 // runDaemon end to end: each test forks, runs a small Service through runDaemon in the
 // child (its own process, signals and exit code), and watches it from outside: exit
 // status, stdout/stderr, sd_notify datagrams on a socket the test binds, HTTP /status.
+#include "HttpGet.hpp"
+#include "TempDir.hpp"
 #include "common/config/CommonSettings.hpp"
 #include "common/daemon/DaemonMain.hpp"
 #include "common/ev/Watchers.hpp"
 #include "common/net/UniqueFd.hpp"
 #include "common/util/Error.hpp"
-#include "HttpGet.hpp"
-#include "TempDir.hpp"
-
-#include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
+#include <cppunit/extensions/HelperMacros.h>
 #include <csignal>
 #include <cstdio>
 #include <fcntl.h>
@@ -86,13 +85,13 @@ private:
 void describeTestSettings(config::Schema& schema)
 {
   schema.string("test.greeting", "hello", "Shown in the status.")
-    .integer("test.port", 1000, 1, 65535, "A bounded number.")
-    .integer("test.drain_ms", 0, 0, 60000, "How long stop() takes.")
-    .boolean("test.never_drain", false, "stop() never finishes.")
-    .boolean("test.reject_reload", false, "reload() throws.")
-    .boolean("test.fail_start", false, "start() throws.")
-    .boolean("test.config_error_at_start", false, "start() throws a ConfigError.")
-    .secret("test.token_file", "", "An optional secret of the daemon's own file.");
+      .integer("test.port", 1000, 1, 65535, "A bounded number.")
+      .integer("test.drain_ms", 0, 0, 60000, "How long stop() takes.")
+      .boolean("test.never_drain", false, "stop() never finishes.")
+      .boolean("test.reject_reload", false, "reload() throws.")
+      .boolean("test.fail_start", false, "start() throws.")
+      .boolean("test.config_error_at_start", false, "start() throws a ConfigError.")
+      .secret("test.token_file", "", "An optional secret of the daemon's own file.");
 }
 
 daemon::DaemonSpec testSpec(const TempDir& dir, double stopTimeout = 10.0)
@@ -122,7 +121,9 @@ public:
     d_path(dir.path() + "/notify")
   {
     d_fd.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    struct sockaddr_un sun{};
+    struct sockaddr_un sun
+    {
+    };
     sun.sun_family = AF_UNIX;
     CPPUNIT_ASSERT(d_path.size() < sizeof(sun.sun_path));
     std::snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d_path.c_str());
@@ -137,7 +138,10 @@ public:
     auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      struct pollfd pfd{d_fd.get(), POLLIN, 0};
+      struct pollfd pfd
+      {
+        d_fd.get(), POLLIN, 0
+      };
       if (left < 0 || ::poll(&pfd, 1, static_cast<int>(left)) <= 0) {
         return {};
       }
@@ -252,7 +256,9 @@ bool contains(const std::string& text, const std::string& needle)
 int freePort()
 {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
-  struct sockaddr_in sin{};
+  struct sockaddr_in sin
+  {
+  };
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::bind(fd.get(), reinterpret_cast<struct sockaddr*>(&sin), sizeof(sin));
@@ -505,7 +511,9 @@ public:
 
     // The metrics port is taken: a startup failure, not a config error.
     UniqueFd busy(::socket(AF_INET, SOCK_STREAM, 0));
-    struct sockaddr_in sin{};
+    struct sockaddr_in sin
+    {
+    };
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     CPPUNIT_ASSERT(::bind(busy.get(), reinterpret_cast<struct sockaddr*>(&sin), sizeof(sin)) == 0);

@@ -27,10 +27,15 @@ inline HttpResponse httpGet(int port, const std::string& path, const std::string
     out.error = "socket";
     return out;
   }
-  struct timeval tv{5, 0};
+  struct timeval tv
+  {
+    5, 0
+  };
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  struct sockaddr_in sin{};
+  struct sockaddr_in sin
+  {
+  };
   sin.sin_family = AF_INET;
   sin.sin_port = htons(static_cast<uint16_t>(port));
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

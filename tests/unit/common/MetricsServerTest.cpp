@@ -1,19 +1,19 @@
+#include "common/metrics/MetricsServer.hpp"
+
+#include "HttpGet.hpp"
 #include "common/daemon/LibraryScope.hpp"
 #include "common/ev/Watchers.hpp"
-#include "common/metrics/MetricsServer.hpp"
 #include "common/util/Error.hpp"
-#include "HttpGet.hpp"
-
-#include <cppunit/extensions/HelperMacros.h>
 
 #include <atomic>
 #include <chrono>
+#include <cppunit/extensions/HelperMacros.h>
 #include <thread>
 
 using talk::metrics::MetricsServer;
 using talk::metrics::Registry;
-using talk::test::HttpResponse;
 using talk::test::httpGet;
+using talk::test::HttpResponse;
 
 namespace {
 

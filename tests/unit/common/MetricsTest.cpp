@@ -1,8 +1,7 @@
 #include "common/metrics/Registry.hpp"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <cmath>
+#include <cppunit/extensions/HelperMacros.h>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -36,16 +35,16 @@ public:
     g.dec(2);
     two.set(0.5);
     std::string expected =
-      "# HELP talk_packets_total Packets received.\n"
-      "# TYPE talk_packets_total counter\n"
-      "talk_packets_total{transport=\"udp\"} 42\n"
-      "talk_packets_total{transport=\"tcp\"} 3\n"
-      "# HELP talk_allocations Active allocations.\n"
-      "# TYPE talk_allocations gauge\n"
-      "talk_allocations 5\n"
-      "# HELP talk_load Load per shard.\n"
-      "# TYPE talk_load gauge\n"
-      "talk_load{shard=\"0\",kind=\"cpu\"} 0.5\n";
+        "# HELP talk_packets_total Packets received.\n"
+        "# TYPE talk_packets_total counter\n"
+        "talk_packets_total{transport=\"udp\"} 42\n"
+        "talk_packets_total{transport=\"tcp\"} 3\n"
+        "# HELP talk_allocations Active allocations.\n"
+        "# TYPE talk_allocations gauge\n"
+        "talk_allocations 5\n"
+        "# HELP talk_load Load per shard.\n"
+        "# TYPE talk_load gauge\n"
+        "talk_load{shard=\"0\",kind=\"cpu\"} 0.5\n";
     CPPUNIT_ASSERT_EQUAL(expected, r.render());
     CPPUNIT_ASSERT_EQUAL(uint64_t{42}, udp.value());
     CPPUNIT_ASSERT_EQUAL(5.0, g.value());
@@ -56,9 +55,9 @@ public:
     Registry r;
     r.counter("x_total", "Help with \\ and\nnewline.", {{"path", "a\"b\\c\nd"}}).inc();
     std::string expected =
-      "# HELP x_total Help with \\\\ and\\nnewline.\n"
-      "# TYPE x_total counter\n"
-      "x_total{path=\"a\\\"b\\\\c\\nd\"} 1\n";
+        "# HELP x_total Help with \\\\ and\\nnewline.\n"
+        "# TYPE x_total counter\n"
+        "x_total{path=\"a\\\"b\\\\c\\nd\"} 1\n";
     CPPUNIT_ASSERT_EQUAL(expected, r.render());
     CPPUNIT_ASSERT_EQUAL(std::string("plain"), Registry::escapeLabelValue("plain"));
   }

@@ -2,10 +2,9 @@
 // A private directory under $TMPDIR for one test, removed with everything in it.
 #include <cstdlib>
 #include <fstream>
+#include <ftw.h>
 #include <stdexcept>
 #include <string>
-
-#include <ftw.h>
 #include <unistd.h>
 
 namespace talk::test {
@@ -25,7 +24,7 @@ public:
   ~TempDir()
   {
     ::nftw(
-      d_path.c_str(), [](const char* file, const struct stat*, int, struct FTW*) { return ::remove(file); }, 16, FTW_DEPTH | FTW_PHYS);
+        d_path.c_str(), [](const char* file, const struct stat*, int, struct FTW*) { return ::remove(file); }, 16, FTW_DEPTH | FTW_PHYS);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

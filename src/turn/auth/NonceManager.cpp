@@ -28,16 +28,26 @@ int hexValue(char c) noexcept
 
 }
 
-NonceManager::NonceManager(const Clock& clock, std::span<const uint8_t> key, int64_t lifetimeSeconds) :
-  d_clock(clock), d_lifetime(std::max<int64_t>(lifetimeSeconds, 0))
+namespace {
+
+crypto::Sha256Digest nonceKey(std::span<const uint8_t> configured)
 {
-  if (key.empty()) {
-    crypto::randomBytes(d_key);
+  crypto::Sha256Digest key{};
+  if (configured.empty()) {
+    crypto::randomBytes(key);
   }
   else {
     // Any configured secret length works: hash it to the 32-byte MAC key.
-    d_key = crypto::sha256(key);
+    key = crypto::sha256(configured);
   }
+  return key;
+}
+
+}
+
+NonceManager::NonceManager(const Clock& clock, std::span<const uint8_t> key, int64_t lifetimeSeconds) :
+  d_clock(clock), d_mac(nonceKey(key)), d_lifetime(std::max<int64_t>(lifetimeSeconds, 0))
+{
 }
 
 std::array<uint8_t, 16> NonceManager::mac(const SocketAddress& client, uint64_t issued) const noexcept
@@ -51,7 +61,7 @@ std::array<uint8_t, 16> NonceManager::mac(const SocketAddress& client, uint64_t 
   }
   ByteWriter::storeU32(input, 19, static_cast<uint32_t>(issued >> 32));
   ByteWriter::storeU32(input, 23, static_cast<uint32_t>(issued));
-  auto full = crypto::hmacSha256(d_key, input);
+  auto full = d_mac.hmacSha256({input});
   std::array<uint8_t, 16> out{};
   std::memcpy(out.data(), full.data(), out.size());
   return out;

@@ -2,8 +2,11 @@
 // Stateless nonces (spec §4.6): hex(issue time) ‖ hex(truncated HMAC-SHA256(key, client ip:port
 // ‖ issue time)). Validation needs no per-client state, so 401/438 answers create none.
 // Several nodes (or loop threads) accept each other's nonces when they share the key.
+// Not thread-safe (it keeps prepared HMAC state): one instance per loop thread, all built with
+// the same key.
 #include "common/net/SocketAddress.hpp"
 #include "common/util/Clock.hpp"
+#include "turn/stun/IntegrityKey.hpp"
 
 #include <array>
 #include <cstdint>
@@ -43,7 +46,7 @@ private:
   // Passed by argument (not owned)
   const Clock& d_clock;
   // State
-  std::array<uint8_t, 32> d_key{};
+  stun::IntegrityKey d_mac; // HMAC-SHA256 key, prepared once
   int64_t d_lifetime;
 };
 

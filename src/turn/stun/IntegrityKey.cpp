@@ -3,6 +3,7 @@
 #include "common/util/CHandle.hpp"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -50,18 +51,6 @@ MacCtx makeContext(const char* digest, std::span<const uint8_t> key) noexcept
   return ctx;
 }
 
-MacCtx dupContext(const MacCtx& other) noexcept
-{
-  if (!other) {
-    return {};
-  }
-  MacCtx ctx(EVP_MAC_CTX_dup(other.get()));
-  if (!ctx) {
-    die("EVP_MAC_CTX_dup");
-  }
-  return ctx;
-}
-
 template <size_t N>
 std::array<uint8_t, N> compute(EVP_MAC_CTX* ctx, std::initializer_list<std::span<const uint8_t>> chunks) noexcept
 {
@@ -97,30 +86,18 @@ IntegrityKey::IntegrityKey(std::span<const uint8_t> key) :
   d_size(std::min(key.size(), MaxKeySize))
 {
   std::memcpy(d_key.data(), key.data(), d_size);
-  d_state = std::make_unique<State>();
+  d_state = std::make_shared<State>();
   d_state->sha1 = makeContext("SHA1", bytes());
 }
 
-IntegrityKey::~IntegrityKey() = default;
-
-IntegrityKey::IntegrityKey(const IntegrityKey& other) :
-  d_key(other.d_key), d_size(other.d_size)
+IntegrityKey::~IntegrityKey()
 {
-  if (other.d_state) {
-    d_state = std::make_unique<State>();
-    d_state->sha1 = dupContext(other.d_state->sha1);
-    d_state->sha256 = dupContext(other.d_state->sha256);
-  }
+  // Keys are secrets; do not leave them in freed memory.
+  OPENSSL_cleanse(d_key.data(), d_key.size());
 }
 
-IntegrityKey& IntegrityKey::operator=(const IntegrityKey& other)
-{
-  if (this != &other) {
-    IntegrityKey copy(other);
-    *this = std::move(copy);
-  }
-  return *this;
-}
+IntegrityKey::IntegrityKey(const IntegrityKey& other) = default;
+IntegrityKey& IntegrityKey::operator=(const IntegrityKey& other) = default;
 
 IntegrityKey::IntegrityKey(IntegrityKey&& other) noexcept :
   d_key(other.d_key), d_size(other.d_size), d_state(std::move(other.d_state))

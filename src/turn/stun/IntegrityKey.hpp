@@ -24,6 +24,8 @@ public:
   IntegrityKey() noexcept;
   // Copies the key bytes (at most MaxKeySize; longer input is truncated — callers pass 16
   // or 32 bytes) and prepares the HMAC-SHA1 state. Aborts if OpenSSL cannot allocate.
+  // Copies share the prepared state (cheap to copy into an allocation or a result), so all
+  // copies of one key belong to the same loop thread.
   explicit IntegrityKey(std::span<const uint8_t> key);
   ~IntegrityKey();
   IntegrityKey(const IntegrityKey& other);
@@ -44,8 +46,8 @@ private:
 
   std::array<uint8_t, MaxKeySize> d_key{};
   size_t d_size = 0;
-  // Owned: prepared OpenSSL MAC contexts (created lazily for SHA-256).
-  std::unique_ptr<State> d_state;
+  // Owned (shared by copies): prepared OpenSSL MAC contexts (SHA-256 created lazily).
+  std::shared_ptr<State> d_state;
 };
 
 }

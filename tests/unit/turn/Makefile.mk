@@ -19,6 +19,7 @@ TURN_SERVER_TEST_SOURCES = \
 	tests/unit/turn/TimerWheelTest.cpp \
 	tests/unit/turn/AllocationTest.cpp \
 	tests/unit/turn/AllocationManagerTest.cpp \
-	tests/unit/turn/SendBatcherTest.cpp
+	tests/unit/turn/SendBatcherTest.cpp \
+	tests/unit/turn/TurnWorkerTest.cpp
 tests_unit_test_turn_SOURCES += $(TURN_SERVER_TEST_SOURCES)
 tests_unit_test_turn_LDADD = $(TEST_MAIN_LIBS) $(TALK_TURN_LIBS)

@@ -96,6 +96,8 @@ std::string formatValue(const KeySpec& key)
   }
   case Type::Boolean:
     return std::get<bool>(key.def) ? "true" : "false";
+  case Type::GroupList:
+    return "( )";
   case Type::StringList: {
     const auto& list = std::get<std::vector<std::string>>(key.def);
     std::string text = "[";
@@ -133,6 +135,14 @@ std::string constraint(const KeySpec& key)
     return "List of strings.";
   case Type::Boolean:
     return "true or false.";
+  case Type::GroupList: {
+    std::string text = "List of groups ( { … }, { … } ); the keys of each group:";
+    for (const auto& k : key.element->keys()) {
+      std::string doc = k.doc.substr(0, k.doc.find('\n'));
+      text += "\n  " + k.path + " (" + typeName(k.type) + ", default " + formatValue(k) + "): " + doc;
+    }
+    return text;
+  }
   case Type::String:
     break;
   }
@@ -215,6 +225,8 @@ const char* typeName(Type type)
     return "a string";
   case Type::Secret:
     return "a file name (string)";
+  case Type::GroupList:
+    return "a list of groups ( { … }, … )";
   }
   return "?";
 }
@@ -302,6 +314,18 @@ Schema& Schema::choice(std::string path, std::string def, std::vector<std::strin
 Schema& Schema::secret(std::string path, std::string def, std::string doc)
 {
   return add(makeKey(std::move(path), Type::Secret, std::move(def), std::move(doc)));
+}
+
+Schema& Schema::groupList(std::string path, Schema element, std::string doc)
+{
+  for (const auto& k : element.keys()) {
+    if (k.type == Type::GroupList) {
+      throw std::logic_error("config schema: '" + path + "' nests a list of groups");
+    }
+  }
+  KeySpec key = makeKey(std::move(path), Type::GroupList, std::vector<std::string>{}, std::move(doc));
+  key.element = std::make_shared<const Schema>(std::move(element));
+  return add(std::move(key));
 }
 
 const KeySpec* Schema::find(std::string_view path) const

@@ -3,6 +3,7 @@
 // A Schema is built once at startup (describeCommonSettings, DaemonSpec::describeSettings)
 // and then used to validate files (loadSettings) and to write the default file.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,7 +19,8 @@ enum class Type
   Boolean,
   StringList,
   Choice,
-  Secret, // a string naming a secret file (see Settings::readSecret)
+  Secret,    // a string naming a secret file (see Settings::readSecret)
+  GroupList, // ( { … }, { … } ): entries that each follow an element Schema
 };
 
 const char* typeName(Type type);
@@ -36,6 +38,7 @@ struct KeySpec
   double maxNumber{0};
   std::vector<std::string> allowed; // Choice values
   std::string doc;
+  std::shared_ptr<const class Schema> element; // GroupList: the keys of each entry
 };
 
 class Schema
@@ -53,6 +56,11 @@ public:
   // `--check-config` reads every non-empty secret of the daemon's own file (and the
   // common secrets the daemon lists in DaemonSpec::commonSecrets).
   Schema& secret(std::string path, std::string def, std::string doc);
+  // A list of groups, e.g. several backends:
+  //   backends = ( { url = "https://a"; secret_file = "a"; }, { url = "https://b"; … } );
+  // Each entry is validated against `element` (missing keys take its defaults); the
+  // default is the empty list. Read with Settings::getGroupList.
+  Schema& groupList(std::string path, Schema element, std::string doc);
 
   // Writes a complete file in libconfig syntax with every key at its default and its doc
   // as comment. `header` is written first, each line prefixed with "# ".

@@ -31,8 +31,9 @@ std::string joinAllowed(const std::vector<std::string>& allowed)
 class Reader
 {
 public:
-  Reader(const Schema& schema, const std::string& file, Settings& out) :
-    d_schema(schema), d_file(file), d_out(out) {}
+  // display: prefix of key names in messages ("backends[1]." inside a list of groups).
+  Reader(const Schema& schema, const std::string& file, Settings& out, std::string display = {}) :
+    d_schema(schema), d_file(file), d_out(out), d_display(std::move(display)) {}
 
   void readGroup(const libconfig::Setting& group, const std::string& prefix)
   {
@@ -48,7 +49,7 @@ private:
   [[noreturn]] void fail(const libconfig::Setting& setting, const std::string& path, const std::string& message) const
   {
     const char* file = setting.getSourceFile();
-    throw ConfigError((file != nullptr ? std::string(file) : d_file) + ":" + std::to_string(setting.getSourceLine()) + ": " + path + ": " + message);
+    throw ConfigError((file != nullptr ? std::string(file) : d_file) + ":" + std::to_string(setting.getSourceLine()) + ": " + d_display + path + ": " + message);
   }
 
   // The names allowed next to path (same group), for the "unknown key" message.
@@ -97,7 +98,33 @@ private:
       }
       fail(setting, path, "unknown key, expected one of:" + knownKeysUnder(path));
     }
+    if (spec->type == Type::GroupList) {
+      readGroupList(setting, *spec);
+      return;
+    }
     d_out.set(path, convert(setting, *spec), static_cast<int>(setting.getSourceLine()));
+  }
+
+  void readGroupList(const libconfig::Setting& setting, const KeySpec& spec)
+  {
+    // "( )" is an empty list; "[ ]" is accepted as one too.
+    if (!setting.isList() && !(setting.isArray() && setting.getLength() == 0)) {
+      fail(setting, spec.path, "expected a list of groups ( { … }, … )");
+    }
+    std::vector<Settings> entries;
+    for (int i = 0; i < setting.getLength(); ++i) {
+      const libconfig::Setting& item = setting[i];
+      std::string display = d_display + spec.path + "[" + std::to_string(i) + "].";
+      if (!item.isGroup()) {
+        throw ConfigError(d_file + ":" + std::to_string(item.getSourceLine()) + ": " + d_display + spec.path + "[" + std::to_string(i) + "]: expected a group { … }");
+      }
+      Settings entry(*spec.element, d_file);
+      entry.setKeyPrefix(display);
+      Reader reader(*spec.element, d_file, entry, display);
+      reader.readGroup(item, "");
+      entries.push_back(std::move(entry));
+    }
+    d_out.setGroupList(spec.path, std::move(entries), static_cast<int>(setting.getSourceLine()));
   }
 
   Value convert(const libconfig::Setting& setting, const KeySpec& spec) const
@@ -164,6 +191,8 @@ private:
       }
       return list;
     }
+    case Type::GroupList:
+      break;
     }
     fail(setting, spec.path, "unsupported type");
   }
@@ -171,6 +200,7 @@ private:
   const Schema& d_schema;
   const std::string& d_file;
   Settings& d_out;
+  std::string d_display;
 };
 
 }
@@ -180,7 +210,26 @@ Settings::Settings(const Schema& schema, std::string file) :
 {
   for (const auto& key : schema.keys()) {
     d_entries.emplace(key.path, Entry{&key, key.def, 0});
+    if (key.type == Type::GroupList) {
+      d_groupLists.emplace(key.path, std::vector<Settings>{});
+    }
   }
+}
+
+void Settings::setGroupList(const std::string& path, std::vector<Settings> entries, int line)
+{
+  auto it = d_groupLists.find(path);
+  if (it == d_groupLists.end()) {
+    throw std::logic_error("config: set of undeclared list " + path);
+  }
+  it->second = std::move(entries);
+  d_entries.find(path)->second.line = line;
+}
+
+const std::vector<Settings>& Settings::getGroupList(std::string_view path) const
+{
+  entry(path, Type::GroupList, Type::GroupList, Type::GroupList);
+  return d_groupLists.find(path)->second;
 }
 
 void Settings::set(const std::string& path, Value value, int line)
@@ -257,7 +306,7 @@ std::string Settings::directory() const
 
 std::string Settings::secretPath(std::string_view path) const
 {
-  const std::string& name = std::get<std::string>(entry(path, Type::Secret).value);
+  const std::string& name = std::get<std::string>(entry(path, Type::Secret, Type::Secret, Type::Secret).value);
   if (name.empty() || name.front() == '/') {
     return name;
   }
@@ -270,7 +319,7 @@ std::string Settings::secretPath(std::string_view path) const
 
 std::string Settings::readSecret(std::string_view path) const
 {
-  std::string prefix = where(path) + ": " + std::string(path) + ": ";
+  std::string prefix = where(path) + ": " + d_keyPrefix + std::string(path) + ": ";
   std::string file = secretPath(path);
   if (file.empty()) {
     throw ConfigError(prefix + "not set, expected the name of a secret file");

@@ -30,6 +30,9 @@ public:
   double getNumber(std::string_view path) const;
   bool getBool(std::string_view path) const;
   const std::vector<std::string>& getStringList(std::string_view path) const;
+  // The entries of a Schema::groupList key, each with the element schema's keys; their
+  // where() and readSecret() name this file and the entry's own lines.
+  const std::vector<Settings>& getGroupList(std::string_view path) const;
 
   // True when the file sets path explicitly.
   bool isSet(std::string_view path) const;
@@ -50,6 +53,9 @@ public:
 
   // Used by loadSettings while reading the file.
   void set(const std::string& path, Value value, int line);
+  void setGroupList(const std::string& path, std::vector<Settings> entries, int line);
+  // Entries of a list of groups name their keys "backends[1].url" in messages.
+  void setKeyPrefix(std::string prefix) { d_keyPrefix = std::move(prefix); }
   const Schema& schema() const { return *d_schema; }
 
 private:
@@ -59,7 +65,9 @@ private:
   const Schema* d_schema;
   // State
   std::string d_file;
+  std::string d_keyPrefix;
   std::map<std::string, Entry, std::less<>> d_entries;
+  std::map<std::string, std::vector<Settings>, std::less<>> d_groupLists;
 };
 
 // Parses file with libconfig++ against schema. Unknown keys, wrong types, out-of-range

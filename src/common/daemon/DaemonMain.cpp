@@ -108,13 +108,24 @@ Loaded loadBoth(const DaemonSpec& spec, const config::Schema& commonSchema, cons
   return loaded;
 }
 
-void checkSecrets(const DaemonSpec& spec, const Loaded& loaded)
+// Reads every non-empty secret of settings, including those inside lists of groups.
+void checkOwnSecrets(const config::Settings& settings)
 {
-  for (const auto& key : loaded.own.schema().keys()) {
-    if (key.type == config::Type::Secret && !loaded.own.getString(key.path).empty()) {
-      loaded.own.readSecret(key.path);
+  for (const auto& key : settings.schema().keys()) {
+    if (key.type == config::Type::Secret && !settings.getString(key.path).empty()) {
+      settings.readSecret(key.path);
+    }
+    if (key.type == config::Type::GroupList) {
+      for (const auto& entry : settings.getGroupList(key.path)) {
+        checkOwnSecrets(entry);
+      }
     }
   }
+}
+
+void checkSecrets(const DaemonSpec& spec, const Loaded& loaded)
+{
+  checkOwnSecrets(loaded.own);
   for (const auto& path : spec.commonSecrets) {
     if (!loaded.common.getString(path).empty()) {
       loaded.common.readSecret(path);

@@ -107,6 +107,8 @@ class ConfigTest : public CppUnit::TestFixture
   CPPUNIT_TEST(secretErrors);
   CPPUNIT_TEST(schemaRejectsMisuse);
   CPPUNIT_TEST(gettersRejectWrongType);
+  CPPUNIT_TEST(groupLists);
+  CPPUNIT_TEST(groupListErrors);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -375,6 +377,84 @@ public:
     CPPUNIT_ASSERT_THROW(s.getString("server.port"), std::logic_error);
     CPPUNIT_ASSERT_THROW(s.getString("no.such"), std::logic_error);
     CPPUNIT_ASSERT_EQUAL(std::string("shared"), s.getString("auth.secret_file"));
+  }
+
+  static Schema backendSchema()
+  {
+    Schema element;
+    element.string("url", "", "Backend URL.").secret("secret_file", "", "Its shared secret.").integer("weight", 1, 1, 100, "Share of the load.");
+    Schema schema;
+    schema.string("name", "x", "Other key.").groupList("backends", std::move(element), "The Nextcloud servers.");
+    return schema;
+  }
+
+  void groupLists()
+  {
+    EnvGuard guard("CREDENTIALS_DIRECTORY");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    TempDir dir;
+    Schema schema = backendSchema();
+    Settings defaults = loadSettings(schema, dir.path() + "/none.cfg", true);
+    CPPUNIT_ASSERT(defaults.getGroupList("backends").empty());
+
+    std::string file = dir.write("t.cfg",
+                                 "backends = (\n"
+                                 "  { url = \"https://a.example\"; secret_file = \"a\"; },\n"
+                                 "  {\n"
+                                 "    url = \"https://b.example\";\n"
+                                 "    weight = 3;\n"
+                                 "  }\n"
+                                 ");\n");
+    Settings s = loadSettings(schema, file);
+    const auto& list = s.getGroupList("backends");
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, list.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("https://a.example"), list[0].getString("url"));
+    CPPUNIT_ASSERT_EQUAL(int64_t{1}, list[0].getInt("weight"));
+    CPPUNIT_ASSERT_EQUAL(std::string("https://b.example"), list[1].getString("url"));
+    CPPUNIT_ASSERT_EQUAL(int64_t{3}, list[1].getInt("weight"));
+    CPPUNIT_ASSERT_EQUAL(file + ":5", list[1].where("weight"));
+    CPPUNIT_ASSERT(s.isSet("backends"));
+    // Secrets of an entry resolve like any other.
+    ::mkdir((dir.path() + "/secrets").c_str(), 0700);
+    dir.write("secrets/a", "backend-a\n");
+    CPPUNIT_ASSERT_EQUAL(std::string("backend-a"), list[0].readSecret("secret_file"));
+    CPPUNIT_ASSERT_THROW(list[1].readSecret("secret_file"), ConfigError);
+
+    // The dump documents the entry keys and re-parses to the (empty) default.
+    std::string text = schema.dumpDefaults("");
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("backends = ( );") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("#   weight (an integer, default 1): Share of the load.") != std::string::npos);
+    Settings again = loadSettings(schema, dir.write("dump.cfg", text));
+    CPPUNIT_ASSERT(again.getGroupList("backends").empty());
+    CPPUNIT_ASSERT_THROW(again.getGroupList("name"), std::logic_error);
+  }
+
+  void groupListErrors()
+  {
+    TempDir dir;
+    Schema schema = backendSchema();
+    auto message = [&](const std::string& content) -> std::string {
+      try {
+        loadSettings(schema, dir.write("t.cfg", content));
+      }
+      catch (const ConfigError& e) {
+        return e.what();
+      }
+      return "no error";
+    };
+    std::string file = dir.path() + "/t.cfg";
+    std::string m = message("backends = (\n { url = \"a\"; },\n { wieght = 2; }\n);\n");
+    CPPUNIT_ASSERT_MESSAGE(m, m.find(file + ":3: backends[1].wieght: unknown key, expected one of: url, secret_file, weight") == 0);
+    m = message("backends = ( { weight = 0; } );\n");
+    CPPUNIT_ASSERT_MESSAGE(m, m.find(file + ":1: backends[0].weight: expected an integer from 1 to 100, not 0") == 0);
+    m = message("backends = ( \"a\" );\n");
+    CPPUNIT_ASSERT_MESSAGE(m, m.find(file + ":1: backends[0]: expected a group") == 0);
+    m = message("backends = { url = \"a\"; };\n");
+    CPPUNIT_ASSERT_MESSAGE(m, m.find(file + ":1: backends: expected a list of groups") == 0);
+    m = message("backends = \"a\";\n");
+    CPPUNIT_ASSERT_MESSAGE(m, m.find(file + ":1: backends: expected a list of groups") == 0);
+    Schema nested;
+    CPPUNIT_ASSERT_THROW(nested.groupList("outer", backendSchema(), "lists in lists"), std::logic_error);
   }
 };
 

@@ -92,6 +92,9 @@ void describeTestSettings(config::Schema& schema)
       .boolean("test.fail_start", false, "start() throws.")
       .boolean("test.config_error_at_start", false, "start() throws a ConfigError.")
       .secret("test.token_file", "", "An optional secret of the daemon's own file.");
+  config::Schema peer;
+  peer.string("name", "", "Peer name.").secret("key_file", "", "Peer key.");
+  schema.groupList("test.peers", std::move(peer), "Secrets inside lists are checked too.");
 }
 
 daemon::DaemonSpec testSpec(const TempDir& dir, double stopTimeout = 10.0)
@@ -352,6 +355,11 @@ public:
     CPPUNIT_ASSERT_EQUAL(78, runToExit(noTurn, dir, {"--check-config"}));
     CPPUNIT_ASSERT_MESSAGE(dir.read("err"), contains(dir.read("err"), "test.cfg:1: test.token_file: cannot read secret file"));
     dir.write("secrets/token", "tok\n");
+    CPPUNIT_ASSERT_EQUAL(0, runToExit(noTurn, dir, {"--check-config"}));
+    dir.write("test.cfg", "test = {\n peers = (\n  { name = \"a\"; },\n  { key_file = \"peer-b\"; }\n );\n};\n");
+    CPPUNIT_ASSERT_EQUAL(78, runToExit(noTurn, dir, {"--check-config"}));
+    CPPUNIT_ASSERT_MESSAGE(dir.read("err"), contains(dir.read("err"), "test.cfg:4: test.peers[1].key_file: cannot read secret file"));
+    dir.write("secrets/peer-b", "b\n");
     CPPUNIT_ASSERT_EQUAL(0, runToExit(noTurn, dir, {"--check-config"}));
   }
 

@@ -195,6 +195,7 @@ PolicyDecision RelayPolicy::check(const SocketAddress& peer) const noexcept
   }
   const SocketAddress canonical = canonicalise(peer, d_teredo);
   decision.canonical = canonical;
+  decision.reduced = canonical.family() != peer.family();
   auto deny = [&decision](PolicyRule rule) {
     decision.allowed = false;
     decision.rule = rule;

@@ -43,9 +43,13 @@ struct PolicyDecision
 {
   bool allowed = false;
   PolicyRule rule = PolicyRule::DeniedFamily;
-  // The address actually checked (and to relay to): the embedded IPv4 address for mapped,
-  // compatible, NAT64, 6to4 (and Teredo) forms, else the input. Port preserved.
+  // The address the rules were applied to: the embedded IPv4 address for mapped, compatible,
+  // NAT64, 6to4 (and Teredo) forms, else the input. Port preserved (Teredo: the embedded port).
   SocketAddress canonical;
+  // True when `canonical` was extracted from an IPv6 form. Whether to relay to `canonical` or to
+  // the original IPv6 address (e.g. NAT64 on an IPv6-only relay) is the server's choice (spec §7
+  // rule 7 is open on this).
+  bool reduced = false;
 };
 
 class RelayPolicy

@@ -132,6 +132,7 @@ public:
       CPPUNIT_ASSERT_MESSAGE(ip, !d.allowed);
       CPPUNIT_ASSERT_EQUAL_MESSAGE(ip, std::string("private"), std::string(policyRuleName(d.rule)));
       CPPUNIT_ASSERT_EQUAL_MESSAGE(ip, std::string("10.1.2.3:7000"), d.canonical.toString());
+      CPPUNIT_ASSERT_MESSAGE(ip, d.reduced);
     }
     for (const char* ip : {"::ffff:169.254.169.254", "::169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::"}) {
       expectDenied(policy, ip, "link-local");
@@ -151,6 +152,8 @@ public:
     CPPUNIT_ASSERT_EQUAL(std::string("8.8.8.8:5000"), policy.check(peer("64:ff9b::808:808")).canonical.toString());
     // Plain IPv6 stays IPv6; :: and ::1 are not IPv4-compatible addresses.
     CPPUNIT_ASSERT(RelayPolicy::canonicalise(peer("2a00:1450::1")).isV6());
+    CPPUNIT_ASSERT(!policy.check(peer("2a00:1450::1")).reduced);
+    CPPUNIT_ASSERT(!policy.check(peer("8.8.8.8")).reduced);
     CPPUNIT_ASSERT(RelayPolicy::canonicalise(peer("::")).isV6());
     CPPUNIT_ASSERT(RelayPolicy::canonicalise(peer("::1")).isV6());
     // NAT64 needs bytes 4–11 zero; 64:ff9b:1::/48 (local-use) is left alone.

@@ -10,8 +10,9 @@ namespace {
 constexpr double KeepAliveSeconds = 86400.0;
 }
 
-LibevAdapter::LibevAdapter(ev::EventLoop& loop) :
+LibevAdapter::LibevAdapter(ev::EventLoop& loop, ReadListener* listener) :
   d_loop(loop),
+  d_listener(listener),
   d_io(loop, this),
   d_keepAlive(loop, this),
   d_ops(loop, [this](Op&& op) { apply(op); }),
@@ -122,6 +123,9 @@ void LibevAdapter::onIo(ev::IoWatcher& /*watcher*/, int events)
   // The read may detach us (connection closed for good); check again before writing.
   if ((events & EV_READ) != 0 && d_conn != nullptr) {
     natsConnection_ProcessReadEvent(d_conn);
+    if (d_listener != nullptr) {
+      d_listener->onReadProcessed();
+    }
   }
   if ((events & EV_WRITE) != 0 && d_conn != nullptr) {
     natsConnection_ProcessWriteEvent(d_conn);

@@ -25,8 +25,17 @@ namespace talk::nats {
 class LibevAdapter : private ev::IoWatcher::Listener, private ev::Timer::Listener
 {
 public:
-  // Must be constructed on the loop's thread.
-  explicit LibevAdapter(ev::EventLoop& loop);
+  class ReadListener
+  {
+  public:
+    virtual ~ReadListener() = default;
+    // cnats has parsed what one read event brought in (loop thread). Messages for
+    // synchronous subscriptions are now queued in them.
+    virtual void onReadProcessed() = 0;
+  };
+
+  // Must be constructed on the loop's thread. listener may be nullptr (not owned).
+  LibevAdapter(ev::EventLoop& loop, ReadListener* listener);
   ~LibevAdapter() override;
   LibevAdapter(const LibevAdapter&) = delete;
   LibevAdapter& operator=(const LibevAdapter&) = delete;
@@ -68,6 +77,7 @@ private:
 
   // Passed by argument (not owned)
   ev::EventLoop& d_loop;
+  ReadListener* d_listener;
   natsConnection* d_conn{nullptr};
   // Owned
   ev::IoWatcher d_io;

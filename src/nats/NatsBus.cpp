@@ -172,7 +172,7 @@ NatsBus::NatsBus(ev::EventLoop& loop, const BusConfig& config) :
   d_loop(loop),
   d_id(nextBusId()),
   d_displayUrl(redactUrl(config.url)),
-  d_adapter(loop),
+  d_adapter(loop, this),
   d_events(loop, [this](detail::NatsEvent&& event) { onEvent(std::move(event)); }),
   d_canceller(std::make_shared<Subscription::Canceller>([this](uint64_t id) { unsubscribe(id); }))
 {
@@ -390,13 +390,13 @@ Subscription NatsBus::subscribe(std::string_view subject, std::string_view queue
   std::string subjectCopy(subject);
   natsSubscription* raw = nullptr;
   natsStatus s;
+  // Synchronous: drained on the loop thread after each read event (see the header).
   if (queueGroup.empty()) {
-    s = natsConnection_Subscribe(&raw, d_conn.get(), subjectCopy.c_str(), &NatsBus::onMessage, closure());
+    s = natsConnection_SubscribeSync(&raw, d_conn.get(), subjectCopy.c_str());
   }
   else {
     std::string group(queueGroup);
-    s = natsConnection_QueueSubscribe(&raw, d_conn.get(), subjectCopy.c_str(), group.c_str(), &NatsBus::onMessage,
-      closure());
+    s = natsConnection_QueueSubscribeSync(&raw, d_conn.get(), subjectCopy.c_str(), group.c_str());
   }
   check(s, "subscribe");
   CHandle<natsSubscription, natsSubscription_Destroy> sub(raw);
@@ -465,11 +465,54 @@ void NatsBus::onEvent(detail::NatsEvent&& event)
       return;
     }
     auto& msgEvent = std::get<detail::NatsMessageEvent>(event);
-    auto it = d_subs.find(msgEvent.sid);
+    deliver(msgEvent.sid, msgEvent.msg.get());
+  }
+  catch (const std::exception& e) {
+    TLOG_ERROR("nats event handling failed: %s", e.what());
+  }
+  catch (...) {
+    TLOG_ERROR("nats event handling failed with a non-standard exception");
+  }
+}
+
+void NatsBus::onReadProcessed()
+{
+  // Only this thread parses, so nothing is added to the queues while we drain them.
+  // Collect first: a handler may unsubscribe (erase from d_subs) or subscribe. The
+  // vector's capacity is kept between reads (taken out while in use).
+  std::vector<std::pair<int64_t, int>> ready;
+  ready.swap(d_ready);
+  ready.clear();
+  for (auto& [sid, entry] : d_subs) {
+    int msgs = 0;
+    if (sid != d_inboxSid && natsSubscription_GetPending(entry.sub.get(), &msgs, nullptr) == NATS_OK && msgs > 0) {
+      ready.emplace_back(sid, msgs);
+    }
+  }
+  for (auto [sid, msgs] : ready) {
+    for (int i = 0; i < msgs; ++i) {
+      auto it = d_subs.find(sid);
+      if (it == d_subs.end()) {
+        break;  // unsubscribed by a handler: the rest is dropped, as cnats would
+      }
+      natsMsg* raw = nullptr;
+      if (natsSubscription_NextMsg(&raw, it->second.sub.get(), 0) != NATS_OK) {
+        break;
+      }
+      CHandle<natsMsg, natsMsg_Destroy> msg(raw);
+      deliver(sid, msg.get());
+    }
+  }
+  d_ready.swap(ready);
+}
+
+void NatsBus::deliver(int64_t sid, natsMsg* msg)
+{
+  try {
+    auto it = d_subs.find(sid);
     if (it == d_subs.end()) {
       return;  // unsubscribed meanwhile
     }
-    natsMsg* msg = msgEvent.msg.get();
     Message message;
     message.subject = natsMsg_GetSubject(msg);
     if (const char* reply = natsMsg_GetReply(msg)) {
@@ -478,7 +521,7 @@ void NatsBus::onEvent(detail::NatsEvent&& event)
     if (const char* data = natsMsg_GetData(msg)) {
       message.payload.assign(data, static_cast<size_t>(natsMsg_GetDataLength(msg)));
     }
-    if (msgEvent.sid == d_inboxSid) {
+    if (sid == d_inboxSid) {
       d_requests->onReply(message, natsMsg_IsNoResponders(msg));
       return;
     }

@@ -1,10 +1,17 @@
 #pragma once
 // Bus over a real nats-server through cnats, driven by our libev loop (LibevAdapter).
 //
-// Threads (style.md rule 7): cnats delivers messages on its delivery thread and
-// connection events on its callback thread. Both only post into d_events (an AsyncInbox),
-// through a registry keyed by bus id, so a callback that races with ~NatsBus finds no bus
-// and drops the event instead of touching freed memory. Handlers run on the loop thread.
+// Threads (style.md rule 7): with our event loop, cnats parses incoming data on the loop
+// thread (LibevAdapter calls natsConnection_ProcessReadEvent). User subscriptions are
+// synchronous cnats subscriptions, drained on the loop thread right after each read
+// event: no thread hop, no lock contention per message. Only the request inbox stays an
+// asynchronous subscription, because cnats's synchronous API swallows the no-responders
+// status together with the subject that says which request it belongs to; its messages,
+// like connection events (cnats callback thread), are posted into d_events (an
+// AsyncInbox) through a registry keyed by bus id, so a callback racing with ~NatsBus finds
+// no bus and drops the event instead of touching freed memory. Handlers run on the loop
+// thread. Cost of the synchronous path: each read event checks every subscription's
+// pending count (one uncontended lock each).
 // Nothing here calls a blocking cnats function on the loop thread once connected: requests
 // are publishes with a reply subject on one shared inbox subscription plus an ev timer,
 // and flush() is a round trip to our own inbox.
@@ -27,6 +34,7 @@
 #include <string>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 namespace talk::nats {
 
@@ -47,7 +55,7 @@ using NatsEvent = std::variant<NatsMessageEvent, NatsStateEvent>;
 
 }
 
-class NatsBus final : public Bus
+class NatsBus final : public Bus, private LibevAdapter::ReadListener
 {
 public:
   NatsBus(ev::EventLoop& loop, const BusConfig& config);
@@ -86,6 +94,8 @@ private:
   void configure(const BusConfig& config);
   void connect(const BusConfig& config);
   void onEvent(detail::NatsEvent&& event);
+  void onReadProcessed() override;
+  void deliver(int64_t sid, natsMsg* msg);
   void unsubscribe(uint64_t id);
   void checkPayload(size_t size) const;
   void* closure() const;
@@ -104,6 +114,7 @@ private:
   std::shared_ptr<Subscription::Canceller> d_canceller;
   std::unordered_map<int64_t, SubEntry> d_subs;
   // State
+  std::vector<std::pair<int64_t, int>> d_ready;
   int64_t d_inboxSid{0};
   ConnectionState d_state{ConnectionState::Connected};
 };

@@ -46,7 +46,7 @@ tt_fill() {
   local in=$1 out=$2 args=() v
   for v in TURN_PORT TURN_TLS_PORT RELAY_MIN RELAY_MAX TURN_REALM TURN_USER TURN_PASSWORD \
     ALLOW_LOOPBACK THREADS METRICS_PORT CERT KEY SECRET_FILE STATIC_USERS_FILE \
-    PREVIOUS_SECRET_FILE LOG_LEVEL; do
+    PREVIOUS_SECRET_FILE LOG_LEVEL REJECT_RATE NONCE_LIFETIME USER_QUOTA TOTAL_QUOTA; do
     [ -n "${!v+x}" ] && args+=(-e "s|@$v@|${!v}|g")
   done
   sed "${args[@]}" "$in" >"$out"
@@ -73,7 +73,8 @@ tt_write_talk_turn_config() {
   CERT="$T_DIR/cert.pem" KEY="$T_DIR/key.pem" tt_fill "$TT_CONFIGS/turn.cfg.in" "$dir/turn.cfg"
 }
 
-# tt_start NAME [allow_loopback=1] [threads=1] [secret=S]: start the server under test with
+# tt_start NAME [allow_loopback=1] [threads=1] [secret=S] [nonce_lifetime=600]
+#   [user_quota=0] [total_quota=0]: start the server under test with
 # fresh ports; sets TURN_PORT (UDP+TCP), TURN_TLS_PORT, METRICS_PORT, RELAY_MIN/MAX, TURN_PID,
 # TURN_LOG, TURN_CONF_DIR. Returns non-zero if it is not answering Binding within 15 s.
 tt_start() {
@@ -81,13 +82,22 @@ tt_start() {
   shift
   ALLOW_LOOPBACK=true
   THREADS=1
+  NONCE_LIFETIME=600
+  USER_QUOTA=0
+  TOTAL_QUOTA=0
   LOG_LEVEL=${TT_LOG_LEVEL:-info}
+  # 401/438 answers per second per source IP (talk-turn's default 5); every client here
+  # shares 127.0.0.1, so load generators set TT_REJECT_RATE=0 (coturn has no such limit).
+  REJECT_RATE=${TT_REJECT_RATE:-5}
   for opt in "$@"; do
     case $opt in
     allow_loopback=1) ALLOW_LOOPBACK=true ;;
     allow_loopback=0) ALLOW_LOOPBACK=false ;;
     threads=*) THREADS=${opt#threads=} ;;
     secret=*) TURN_SECRET=${opt#secret=} ;;
+    nonce_lifetime=*) NONCE_LIFETIME=${opt#nonce_lifetime=} ;;
+    user_quota=*) USER_QUOTA=${opt#user_quota=} ;;
+    total_quota=*) TOTAL_QUOTA=${opt#total_quota=} ;;
     *) echo "tt_start: unknown option $opt" >&2; return 2 ;;
     esac
   done
@@ -122,7 +132,8 @@ tt_start() {
       --min-port="$RELAY_MIN" --max-port="$RELAY_MAX" --relay-threads="$THREADS" \
       --use-auth-secret --static-auth-secret="$TURN_SECRET" --realm="$TURN_REALM" \
       --cert="$T_DIR/cert.pem" --pkey="$T_DIR/key.pem" --no-dtls --no-cli --no-rfc5780 \
-      --no-software-attribute --fingerprint "${lb[@]}" \
+      --no-software-attribute --fingerprint "${lb[@]}" --stale-nonce="$NONCE_LIFETIME" \
+      --user-quota="$USER_QUOTA" --total-quota="$TOTAL_QUOTA" \
       --pidfile="$TURN_CONF_DIR/turnserver.pid" --userdb="$TURN_CONF_DIR/turndb" \
       --log-file="$TURN_CONF_DIR/turnserver.log" --simple-log
     ;;

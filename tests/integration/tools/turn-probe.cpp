@@ -3,7 +3,7 @@
 //
 //   turn-probe --server 127.0.0.1:3478 --user U --password P [--timeout-ms N] STEP...
 //   STEP: allocate EXPECT | permission PEER[,PEER...] EXPECT | channelbind CHANNEL PEER EXPECT |
-//         refresh LIFETIME EXPECT
+//         refresh LIFETIME EXPECT | sleep SECONDS
 //   EXPECT: 0 (success), an error code (403), a comma list (403,443) or "err" (any error).
 //
 // Every success response must carry a MESSAGE-INTEGRITY that verifies with our key and a
@@ -21,6 +21,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace talk::testtools;
@@ -77,6 +78,10 @@ public:
         return std::nullopt;
       }
       int code = response->errorCode();
+      if (code == 438) {
+        // Visible in the output: tests assert that the stale-nonce path was taken.
+        std::printf("stale nonce (438), retrying with the new nonce\n");
+      }
       if ((code == 401 && d_nonce.empty()) || code == 438) {
         d_realm = response->text(attr::Realm);
         d_nonce = response->text(attr::Nonce);
@@ -156,7 +161,7 @@ void usage()
 {
   std::fprintf(stderr, "usage: turn-probe --server ADDR:PORT --user U --password P [--timeout-ms N] STEP...\n"
                        "  STEP: allocate EXPECT | permission PEER EXPECT | channelbind CH PEER EXPECT |\n"
-                       "        refresh LIFETIME EXPECT\n");
+                       "        refresh LIFETIME EXPECT | sleep SECONDS\n");
   std::exit(2);
 }
 
@@ -226,6 +231,8 @@ int main(int argc, char** argv)
     if (step == "allocate" && i + 1 < argc) {
       std::string expect = argv[++i];
       report("allocate", expect, session.request(method::Allocate, {{attr::RequestedTransport, {17, 0, 0, 0}}}));
+    } else if (step == "sleep" && i + 1 < argc) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(std::atof(argv[++i]) * 1000)));
     } else if (step == "refresh" && i + 2 < argc) {
       uint32_t lifetime = static_cast<uint32_t>(std::atoi(argv[++i]));
       std::string expect = argv[++i];

@@ -4,8 +4,9 @@
 # make time (a separate folder, so in-tree builds never overwrite the source).
 #
 # One line per file; add a file here once it is in git:
-talk_cfg_files = etc/turn.cfg
+talk_cfg_files =
 talk_cfg_files += etc/talk.cfg
+talk_cfg_files += etc/turn.cfg
 
 nodist_pkgsysconf_DATA = $(talk_cfg_files:etc/%=etc/subst/%)
 EXTRA_DIST += $(talk_cfg_files)

@@ -4,8 +4,10 @@
 # tarball needs no rst2man, and automake installs each one into man<section>.
 #
 # One line per page; add a page here once its .rst is in git:
-talk_man_pages = man/talk-turn.8
+talk_man_pages =
 talk_man_pages += man/talk.cfg.5
+talk_man_pages += man/talk-nats.1
+talk_man_pages += man/talk-turn.8
 
 dist_man_MANS += $(talk_man_pages)
 EXTRA_DIST += $(talk_man_pages:=.rst)

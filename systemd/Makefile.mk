@@ -4,7 +4,8 @@
 # bookworm's dh_installsystemd looks). scripts/unit-security.sh checks the generated units.
 #
 # One line per unit; add a unit here once its .in file is in git:
-talk_units = systemd/talk-turn.service
+talk_units =
+talk_units += systemd/talk-turn.service
 
 nodist_systemdsystemunit_DATA += $(talk_units)
 EXTRA_DIST += $(talk_units:=.in)

@@ -513,14 +513,14 @@ void NatsBus::deliver(int64_t sid, natsMsg* msg)
     if (it == d_subs.end()) {
       return;  // unsubscribed meanwhile
     }
-    Message message;
-    message.subject = natsMsg_GetSubject(msg);
-    if (const char* reply = natsMsg_GetReply(msg)) {
-      message.reply = reply;
-    }
-    if (const char* data = natsMsg_GetData(msg)) {
-      message.payload.assign(data, static_cast<size_t>(natsMsg_GetDataLength(msg)));
-    }
+    // Reused between deliveries (no allocation once warm): handlers get a const reference
+    // that is valid during the call, and deliveries never nest.
+    Message& message = d_scratch;
+    message.subject.assign(natsMsg_GetSubject(msg));
+    const char* reply = natsMsg_GetReply(msg);
+    message.reply.assign(reply != nullptr ? reply : "");
+    const char* data = natsMsg_GetData(msg);
+    message.payload.assign(data != nullptr ? data : "", data != nullptr ? static_cast<size_t>(natsMsg_GetDataLength(msg)) : 0);
     if (sid == d_inboxSid) {
       d_requests->onReply(message, natsMsg_IsNoResponders(msg));
       return;

@@ -115,6 +115,7 @@ private:
   std::unordered_map<int64_t, SubEntry> d_subs;
   // State
   std::vector<std::pair<int64_t, int>> d_ready;
+  Message d_scratch;
   int64_t d_inboxSid{0};
   ConnectionState d_state{ConnectionState::Connected};
 };

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -44,6 +45,15 @@ void onRequest(natsConnection* nc, natsSubscription* /*sub*/, natsMsg* msg, void
 {
   natsConnection_Publish(nc, natsMsg_GetReply(msg), natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
   natsMsg_Destroy(msg);
+}
+
+// CPU time (user + system, all threads) of this process, in microseconds.
+double cpuMicros()
+{
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
 double percentile(const std::vector<double>& sorted, double p)
@@ -131,6 +141,7 @@ int main(int argc, char** argv)
     natsConnection_Flush(subConn);
   }
   Clock::time_point start = Clock::now();
+  double cpuStart = cpuMicros();
   for (long long i = 0; i < msgs; ++i) {
     if (natsConnection_Publish(pubConn, subject.c_str(), payload.data(), static_cast<int>(payload.size())) != NATS_OK) {
       std::fprintf(stderr, "plain-cnats-bench: publish failed: %s\n", nats_GetLastError(nullptr));
@@ -151,11 +162,13 @@ int main(int argc, char** argv)
     }
     end = counter.end;
   }
+  double cpuPerMessage = (cpuMicros() - cpuStart) / static_cast<double>(msgs);
   double seconds = std::chrono::duration<double>(end - start).count();
   double rate = static_cast<double>(msgs) / seconds;
-  std::printf("%s msgs=%lld size=%lld seconds=%.4f msgs_per_s=%.0f mb_per_s=%.2f publish_msgs_per_s=%.0f\n",
+  std::printf("%s msgs=%lld size=%lld seconds=%.4f msgs_per_s=%.0f mb_per_s=%.2f publish_msgs_per_s=%.0f "
+              "cpu_us_per_msg=%.3f\n",
     pubOnly ? "pub" : "pubsub", msgs, size, seconds, rate, rate * static_cast<double>(size) / 1e6,
-    static_cast<double>(msgs) / std::chrono::duration<double>(published - start).count());
+    static_cast<double>(msgs) / std::chrono::duration<double>(published - start).count(), cpuPerMessage);
   std::fflush(stdout);
   natsSubscription_Destroy(sub);
 

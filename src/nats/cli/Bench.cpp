@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -22,6 +23,15 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point start, Clock::time_point end)
 {
   return std::chrono::duration<double>(end - start).count();
+}
+
+// CPU time (user + system, all threads) of this process, in microseconds.
+double cpuMicros()
+{
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
 // Nearest-rank percentile of sorted samples.
@@ -133,6 +143,7 @@ int runThroughput(const CliOptions& options, ev::EventLoop& loop, Bus& subBus, B
 
   Phase phase(loop, 120.0);
   Clock::time_point start = Clock::now();
+  double cpuStart = cpuMicros();
   Clock::time_point published{};
   bool flushed = false;
   SlicedPublisher publisher(loop, pubBus, subject, payload, count, [&] {
@@ -169,12 +180,14 @@ int runThroughput(const CliOptions& options, ev::EventLoop& loop, Bus& subBus, B
       static_cast<long long>(received), static_cast<long long>(count));
     return NatsCli::ExitFailure;
   }
+  double cpuPerMessage = (cpuMicros() - cpuStart) / static_cast<double>(count);
   double seconds = secondsSince(start, end);
   double rate = static_cast<double>(count) / seconds;
-  std::printf("%s msgs=%lld size=%lld seconds=%.4f msgs_per_s=%.0f mb_per_s=%.2f publish_msgs_per_s=%.0f\n",
+  std::printf("%s msgs=%lld size=%lld seconds=%.4f msgs_per_s=%.0f mb_per_s=%.2f publish_msgs_per_s=%.0f "
+              "cpu_us_per_msg=%.3f\n",
     options.benchPubOnly ? "pub" : "pubsub", static_cast<long long>(count), static_cast<long long>(options.benchSize),
     seconds, rate, rate * static_cast<double>(options.benchSize) / 1e6,
-    static_cast<double>(count) / secondsSince(start, published));
+    static_cast<double>(count) / secondsSince(start, published), cpuPerMessage);
   std::fflush(stdout);
   return NatsCli::ExitOk;
 }

@@ -18,8 +18,8 @@ tests_fuzz_fuzz_channel_data_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_channel_data_LDADD = $(TALK_TURN_LIBS)
 endif
 
-# `make fuzz-targets` builds them all; `make -s fuzz-list` prints their paths (for scripts).
+# `make fuzz-targets` builds them all; `make fuzz-list` prints "FUZZ_TARGETS: <paths>" (for scripts).
 .PHONY: fuzz-targets fuzz-list
 fuzz-targets: $(FUZZ_TARGETS)
 fuzz-list:
-	@echo $(FUZZ_TARGETS)
+	@echo "FUZZ_TARGETS: $(FUZZ_TARGETS)"

@@ -370,14 +370,16 @@ void NatsBus::publish(std::string_view subject, std::string_view payload, std::s
     Subject::validatePublish(reply);
   }
   checkPayload(payload.size());
-  std::string subjectCopy(subject);
+  // cnats wants NUL-terminated strings; the member buffers keep their capacity, so the
+  // hot path does not allocate. publish() never nests (cnats does not call back into it).
+  d_subjectBuffer.assign(subject);
   natsStatus s;
   if (reply.empty()) {
-    s = natsConnection_Publish(d_conn.get(), subjectCopy.c_str(), payload.data(), static_cast<int>(payload.size()));
+    s = natsConnection_Publish(d_conn.get(), d_subjectBuffer.c_str(), payload.data(), static_cast<int>(payload.size()));
   }
   else {
-    std::string replyCopy(reply);
-    s = natsConnection_PublishRequest(d_conn.get(), subjectCopy.c_str(), replyCopy.c_str(), payload.data(),
+    d_replyBuffer.assign(reply);
+    s = natsConnection_PublishRequest(d_conn.get(), d_subjectBuffer.c_str(), d_replyBuffer.c_str(), payload.data(),
       static_cast<int>(payload.size()));
   }
   check(s, "publish");

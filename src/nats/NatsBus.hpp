@@ -116,6 +116,8 @@ private:
   // State
   std::vector<std::pair<int64_t, int>> d_ready;
   Message d_scratch;
+  std::string d_subjectBuffer;
+  std::string d_replyBuffer;
   int64_t d_inboxSid{0};
   ConnectionState d_state{ConnectionState::Connected};
 };

@@ -28,6 +28,10 @@ check "UDP: malformed/truncated/oversized/random datagrams, then Binding answere
   "$FUZZ" --proto udp --server "127.0.0.1:$TURN_PORT" --seed "$SEED" --rounds 5000
 check "UDP: second round with another seed" \
   "$FUZZ" --proto udp --server "127.0.0.1:$TURN_PORT" --seed "$((SEED + 1))" --rounds 5000
+fuzz_user=$(tt_rest_user 3600 fuzz)
+check "UDP on a live allocation: hostile authenticated requests, ChannelData with lying lengths" \
+  "$FUZZ" --proto udp-auth --server "127.0.0.1:$TURN_PORT" --seed "$SEED" --rounds 3000 \
+  --user "$fuzz_user" --password "$(tt_rest_password "$TURN_SECRET" "$fuzz_user")"
 check "TCP: garbage, half frames, huge length, slowloris, flood; Binding still answered" \
   "$FUZZ" --proto tcp --server "127.0.0.1:$TURN_PORT" --seed "$SEED" "${STRICT[@]}"
 check "TLS: the same inside TLS plus raw bytes on the TLS port; Binding still answered" \

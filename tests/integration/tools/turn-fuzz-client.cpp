@@ -1,8 +1,8 @@
 // turn-fuzz-client: throws malformed, truncated, oversized and random input at a running
 // STUN/TURN server, then checks that it still answers a Binding request.
 //
-//   turn-fuzz-client --proto udp|tcp|tls --server ADDR:PORT [--seed N] [--rounds N]
-//                    [--slow-seconds N] [--strict]
+//   turn-fuzz-client --proto udp|tcp|tls|udp-auth --server ADDR:PORT [--seed N] [--rounds N]
+//                    [--slow-seconds N] [--strict] [--user U --password P]
 //
 // UDP: broken STUN headers and attributes, ChannelData with lying lengths, indications and
 // requests without an allocation, DTLS-looking and random datagrams, a maximum-size datagram,
@@ -10,6 +10,10 @@
 // TCP/TLS: garbage first byte, a half-written frame left open, a huge declared length, a
 // pipelined burst, a byte-by-byte Binding, random streams, slowloris connections and an idle
 // connection flood; the final Binding runs while the half-open connections are still open.
+// udp-auth (needs --user/--password): allocates, then sends authenticated requests and
+// indications with broken peer addresses, channel numbers, lifetimes, families, tokens,
+// oversized DATA and 1000 peers, ChannelData with lying lengths on a bound channel, and
+// random mutations; the allocation must still refresh and Binding must still be answered.
 // --strict also requires the server to close a stream whose first byte is garbage (spec §1.4).
 // Exit status: 0 when the server answered the final Binding(s), 1 when it did not.
 #include "StunProbe.hpp"
@@ -46,6 +50,8 @@ struct Options
   int rounds = 3000;
   int slowSeconds = 3;
   bool strict = false; // garbage-first-byte connections must be closed by the server
+  std::string user;     // udp-auth: long-term credentials for the allocation
+  std::string password;
 };
 
 std::mt19937 s_rng;
@@ -304,6 +310,154 @@ int runUdp(const Options& o)
   bool ok = udpBindingAnswered(o.server);
   std::printf("udp: Binding after the storm %s\n", ok ? "answered" : "NOT answered");
   return ok ? 0 : 1;
+}
+
+// Waits (bounded) for the response to `req` on a connected UDP socket.
+std::optional<StunMessage> udpExchange(int fd, const Bytes& req)
+{
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    ::send(fd, req.data(), req.size(), 0);
+    pollfd pfd{fd, POLLIN, 0};
+    while (::poll(&pfd, 1, 500) > 0) {
+      uint8_t buf[65536];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      auto m = n > 0 ? parseStun(buf, static_cast<size_t>(n)) : std::nullopt;
+      if (m && std::memcmp(m->transactionId, req.data() + 8, 12) == 0) {
+        return m;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Authenticated requests on a live allocation: the parsers behind authentication (peer
+// addresses, channel numbers, lifetimes, families, tokens) get broken values with a valid
+// MESSAGE-INTEGRITY, and ChannelData on a bound channel gets lying lengths.
+int runUdpAuth(const Options& o)
+{
+  int fd = udpSocket(o.server);
+  StunBuilder first(method::Allocate, ClassRequest);
+  first.add(attr::RequestedTransport, Bytes{17, 0, 0, 0});
+  auto challenge = udpExchange(fd, first.finish({}));
+  if (!challenge || challenge->errorCode() != 401) {
+    std::printf("udp-auth: no 401 challenge\n");
+    return 1;
+  }
+  std::string realm = challenge->text(attr::Realm);
+  std::string nonce = challenge->text(attr::Nonce);
+  Bytes key = longTermKey(o.user, realm, o.password);
+  auto authed = [&](uint16_t m, uint16_t cls, const std::vector<std::pair<uint16_t, Bytes>>& attrs) {
+    StunBuilder b(m, cls);
+    for (const auto& [t, v] : attrs) {
+      b.add(t, v);
+    }
+    b.add(attr::Username, o.user);
+    b.add(attr::Realm, realm);
+    b.add(attr::Nonce, nonce);
+    return b.finish(key);
+  };
+  auto alloc = udpExchange(fd, authed(method::Allocate, ClassRequest, {{attr::RequestedTransport, {17, 0, 0, 0}}}));
+  if (!alloc || alloc->cls != ClassSuccess) {
+    std::printf("udp-auth: Allocate failed (%d)\n", alloc ? alloc->errorCode() : -1);
+    return 1;
+  }
+  auto relay = alloc->xorAddress(attr::XorRelayedAddress);
+  std::printf("udp-auth: allocated %s\n", relay ? formatAddress(*relay).c_str() : "?");
+  // A valid channel to an unreachable loopback port, so ChannelData has somewhere to go.
+  StunBuilder bind(method::ChannelBind, ClassRequest);
+  bind.add(attr::ChannelNumber, Bytes{0x40, 0x00, 0, 0});
+  bind.addXorAddress(attr::XorPeerAddress, *parseAddress("127.0.0.1:9", 9));
+  bind.add(attr::Username, o.user);
+  bind.add(attr::Realm, realm);
+  bind.add(attr::Nonce, nonce);
+  auto bound = udpExchange(fd, bind.finish(key));
+  std::printf("udp-auth: ChannelBind 0x4000 -> %d\n", bound ? bound->errorCode() : -1);
+
+  const std::vector<Bytes> badPeers = {
+      {}, {0}, {0, 1, 0, 0}, {0, 1, 1, 2, 3, 4, 5}, {0, 1, 1, 2, 3, 4, 5, 6, 7}, {0, 2, 1, 2, 3, 4, 5, 6},
+      {0, 3, 1, 2, 3, 4, 5, 6}, {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, Bytes(20, 0), Bytes(19, 1), Bytes(24, 2)};
+  const std::vector<uint16_t> requestMethods = {method::Allocate, method::Refresh, method::CreatePermission, method::ChannelBind,
+                                                0x00A, 0x00B, 0x0FFF};
+  size_t sent = 0;
+  auto send = [&](const Bytes& b) {
+    ::send(fd, b.data(), b.size(), 0);
+    ++sent;
+    if (sent % 50 == 0) {
+      drain(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  };
+  for (const Bytes& peer : badPeers) {
+    send(authed(method::CreatePermission, ClassRequest, {{attr::XorPeerAddress, peer}}));
+    send(authed(method::ChannelBind, ClassRequest, {{attr::ChannelNumber, {0x40, 0x01, 0, 0}}, {attr::XorPeerAddress, peer}}));
+    send(authed(method::Send, ClassIndication, {{attr::XorPeerAddress, peer}, {attr::Data, Bytes(10, 1)}}));
+  }
+  for (const Bytes& channel : std::vector<Bytes>{{}, {0x40}, {0x40, 0, 0}, {0x3F, 0xFF, 0, 0}, {0xFF, 0xFF, 0, 0}, Bytes(8, 0x40)}) {
+    StunBuilder b(method::ChannelBind, ClassRequest);
+    b.add(attr::ChannelNumber, channel);
+    b.addXorAddress(attr::XorPeerAddress, *parseAddress("127.0.0.1:10", 9));
+    b.add(attr::Username, o.user);
+    b.add(attr::Realm, realm);
+    b.add(attr::Nonce, nonce);
+    send(b.finish(key));
+  }
+  for (const Bytes& lifetime : std::vector<Bytes>{{}, {0}, {0xFF, 0xFF, 0xFF, 0xFF}, {0, 0, 0, 1}, Bytes(8, 0)}) {
+    send(authed(method::Refresh, ClassRequest, {{attr::Lifetime, lifetime}}));
+  }
+  // Allocate on the busy 5-tuple with hostile extras (family, even port, token, DF).
+  for (const auto& extra : std::vector<std::pair<uint16_t, Bytes>>{{0x0017, {}}, {0x0017, {9, 0, 0, 0}}, {0x0018, {}},
+                                                                    {0x0018, {0xFF, 0, 0, 0}}, {0x0022, {1, 2, 3}}, {0x0022, Bytes(8, 7)},
+                                                                    {0x001A, {1, 2, 3, 4}}, {0x8000, {2}}, {0x0019, {}}, {0x0019, {6}}}) {
+    send(authed(method::Allocate, ClassRequest, {{attr::RequestedTransport, {17, 0, 0, 0}}, extra}));
+  }
+  // Send indications: missing DATA, huge DATA, DATA before the peer.
+  auto peer9 = *parseAddress("127.0.0.1:9", 9);
+  {
+    StunBuilder b(method::Send, ClassIndication);
+    b.addXorAddress(attr::XorPeerAddress, peer9);
+    send(b.finish({}));
+    StunBuilder big(method::Send, ClassIndication);
+    big.addXorAddress(attr::XorPeerAddress, peer9);
+    big.add(attr::Data, Bytes(65000, 3));
+    send(big.finish({}));
+    StunBuilder many(method::CreatePermission, ClassRequest);
+    for (int i = 0; i < 1000; ++i) {
+      many.addXorAddress(attr::XorPeerAddress, peer9);
+    }
+    many.add(attr::Username, o.user);
+    many.add(attr::Realm, realm);
+    many.add(attr::Nonce, nonce);
+    send(many.finish(key));
+  }
+  // ChannelData on the bound channel with lying lengths, and on unbound channels.
+  for (uint16_t len : {uint16_t{0}, uint16_t{1}, uint16_t{100}, uint16_t{0xFFFF}}) {
+    send(channelData(0x4000, len, 8));
+    send(channelData(0x4000, 8, len % 2000));
+    send(channelData(0x4FFF, len, 8));
+  }
+  // Random mutations of authenticated requests (MI then fails or the content is odd).
+  for (int r = 0; r < o.rounds; ++r) {
+    uint16_t m = requestMethods[s_rng() % requestMethods.size()];
+    Bytes b = authed(m, ClassRequest, {{static_cast<uint16_t>(s_rng() % 0x30), randomBytes(s_rng() % 40)}, {attr::XorPeerAddress, randomBytes(8)}});
+    if (s_rng() % 2 == 0) {
+      b[20 + s_rng() % (b.size() - 20)] = randomByte();
+    }
+    send(b);
+  }
+  drain(fd);
+  // The allocation must still be usable: a fresh-nonce Refresh on it succeeds.
+  auto refreshed = udpExchange(fd, authed(method::Refresh, ClassRequest, {{attr::Lifetime, {0, 0, 2, 0x58}}}));
+  if (refreshed && refreshed->errorCode() == 438) {
+    nonce = refreshed->text(attr::Nonce);
+    refreshed = udpExchange(fd, authed(method::Refresh, ClassRequest, {{attr::Lifetime, {0, 0, 2, 0x58}}}));
+  }
+  bool ok = refreshed && refreshed->cls == ClassSuccess;
+  std::printf("udp-auth: sent %zu hostile authenticated messages; Refresh afterwards %s\n", sent, ok ? "succeeded" : "FAILED");
+  udpExchange(fd, authed(method::Refresh, ClassRequest, {{attr::Lifetime, {0, 0, 0, 0}}}));
+  ::close(fd);
+  bool answered = udpBindingAnswered(o.server);
+  std::printf("udp-auth: Binding afterwards %s\n", answered ? "answered" : "NOT answered");
+  return ok && answered ? 0 : 1;
 }
 
 // A stream connection, plain TCP or TLS.
@@ -600,12 +754,17 @@ int main(int argc, char** argv)
       o.seed = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 0));
     } else if (a == "--rounds" && i + 1 < argc) {
       o.rounds = std::atoi(argv[++i]);
+    } else if (a == "--user" && i + 1 < argc) {
+      o.user = argv[++i];
+    } else if (a == "--password" && i + 1 < argc) {
+      o.password = argv[++i];
     } else if (a == "--strict") {
       o.strict = true;
     } else if (a == "--slow-seconds" && i + 1 < argc) {
       o.slowSeconds = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: turn-fuzz-client --proto udp|tcp|tls --server ADDR:PORT [--seed N] [--rounds N] [--slow-seconds N] [--strict]\n");
+      std::fprintf(stderr, "usage: turn-fuzz-client --proto udp|tcp|tls|udp-auth --server ADDR:PORT [--seed N] [--rounds N]\n"
+                           "       [--slow-seconds N] [--strict] [--user U --password P]\n");
       return 2;
     }
   }
@@ -618,9 +777,12 @@ int main(int argc, char** argv)
   if (o.proto == "udp") {
     return runUdp(o);
   }
+  if (o.proto == "udp-auth" && !o.user.empty()) {
+    return runUdpAuth(o);
+  }
   if (o.proto == "tcp" || o.proto == "tls") {
     return runStream(o);
   }
-  std::fprintf(stderr, "--proto must be udp, tcp or tls\n");
+  std::fprintf(stderr, "--proto must be udp, tcp, tls or udp-auth (with --user/--password)\n");
   return 2;
 }

@@ -193,7 +193,8 @@ void StreamConnection::onIo(ev::IoWatcher& /*watcher*/, int events)
 void StreamConnection::readSome()
 {
   for (int round = 0; round < MaxReadsPerEvent && !d_closed; ++round) {
-    long n = rawRead(d_in.data() + d_inUsed, d_in.size() - d_inUsed);
+    const size_t space = d_in.size() - d_inUsed;
+    long n = rawRead(d_in.data() + d_inUsed, space);
     if (n < 0) {
       fail();
       return;
@@ -222,6 +223,12 @@ void StreamConnection::readSome()
     if (pos > 0) {
       std::memmove(d_in.data(), d_in.data() + pos, d_inUsed - pos);
       d_inUsed -= pos;
+    }
+    // A short read means the socket is drained: stop instead of paying one more recv()
+    // for EAGAIN (epoll is level-triggered, so anything that arrives meanwhile wakes us
+    // again). TLS may still hold decrypted bytes that epoll cannot see.
+    if (static_cast<size_t>(n) < space && (!d_ssl || SSL_pending(d_ssl.get()) == 0)) {
+      break;
     }
   }
   updateWatcher();

@@ -424,7 +424,7 @@ void TurnWorker::handleStun(const ClientRef& from, std::span<const uint8_t> data
                                                   : d_allocations.find(FiveTuple{AddressKey::from(from.address), from.listenerId, from.transport});
   auth::AuthResult auth = d_auth->authenticate(message, from.address, allocation != nullptr ? &allocation->credential : nullptr);
   if (auth.status != auth::AuthStatus::Ok) {
-    d_shared.metrics.authFailure(auth.reason).inc();
+    authFailureCounter(auth.reason).inc();
     if (auth.status != auth::AuthStatus::Unauthorized || std::strcmp(auth.reason, "no-integrity") != 0) {
       // The first 401 of every exchange is expected; log only real failures.
       if (allowLog(LogAuth)) {
@@ -863,7 +863,7 @@ bool TurnWorker::resolvePeer(const Allocation& allocation, const SocketAddress& 
     const policy::PolicyDecision decision = d_runtime->policy->check(peer);
     if (!decision.allowed) {
       const char* rule = policy::policyRuleName(decision.rule);
-      d_shared.metrics.deniedPeer(rule).inc();
+      deniedPeerCounter(rule).inc();
       if (logDenied && allowLog(LogDenied)) {
         TLOG_NOTICE("peer denied allocation=%u.%llu client=%s peer=%s rule=%s", d_index,
                     static_cast<unsigned long long>(allocation.id()), allocation.client().toString().c_str(),
@@ -1036,6 +1036,24 @@ void TurnWorker::sendToClient(Allocation& allocation, std::span<const uint8_t> h
       ++d_counters.dropped;
     }
   }
+}
+
+metrics::Counter& TurnWorker::authFailureCounter(const char* reason)
+{
+  auto it = d_authCounters.find(reason);
+  if (it == d_authCounters.end()) {
+    it = d_authCounters.emplace(reason, &d_shared.metrics.authFailure(reason)).first;
+  }
+  return *it->second;
+}
+
+metrics::Counter& TurnWorker::deniedPeerCounter(const char* rule)
+{
+  auto it = d_deniedCounters.find(rule);
+  if (it == d_deniedCounters.end()) {
+    it = d_deniedCounters.emplace(rule, &d_shared.metrics.deniedPeer(rule)).first;
+  }
+  return *it->second;
 }
 
 bool TurnWorker::allowReject(const SocketAddress& client)

@@ -120,6 +120,10 @@ private:
   bool seal(stun::MessageBuilder& builder, const auth::AuthResult& auth);
 
   bool allowReject(const SocketAddress& client);
+  // Labelled counters looked up once per reason/rule string (static strings), so a flood of
+  // unauthenticated requests does not allocate or take the registry lock per packet.
+  metrics::Counter& authFailureCounter(const char* reason);
+  metrics::Counter& deniedPeerCounter(const char* rule);
   bool allowLog(int category);
   void endAllocation(Allocation& allocation, AllocationManager::EndReason reason);
   uint32_t grantLifetime(const stun::Message& request, bool allocate) const;
@@ -153,6 +157,8 @@ private:
   uint64_t d_tidCounter{0};
   int64_t d_rejectSecond{0};
   std::unordered_map<AddressKey, uint32_t, AddressKeyHash> d_rejects;
+  std::unordered_map<const char*, metrics::Counter*> d_authCounters;
+  std::unordered_map<const char*, metrics::Counter*> d_deniedCounters;
   int64_t d_logSecond{0};
   std::array<uint32_t, 4> d_logCount{};
   std::array<uint32_t, 4> d_logSuppressed{};

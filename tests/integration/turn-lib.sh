@@ -6,8 +6,9 @@
 # check can be told apart from a bug in our server. Clients are coturn's real test clients
 # (turnutils_uclient, turnutils_stunclient, turnutils_peer) plus the probes in tools/.
 #
-# Everything listens on 127.0.0.1. Relay ports come from 61000-65535, above Linux's ephemeral
-# range and above lib.sh's t_free_port range, so peers and relays never collide.
+# Everything listens on 127.0.0.1. Relay ports come from 61000-65499, above Linux's ephemeral
+# range and above lib.sh's t_free_port range, so peers and relays never collide; concurrent
+# scripts claim disjoint relay ranges (tt_claim_relay_range).
 
 TURN_IMPL=${TURN_IMPL:-talk-turn}
 TURN_REALM=talk.test
@@ -50,6 +51,36 @@ tt_fill() {
     [ -n "${!v+x}" ] && args+=(-e "s|@$v@|${!v}|g")
   done
   sed "${args[@]}" "$in" >"$out"
+}
+
+# Relay port ranges of concurrently running scripts (make -j check, other users of the
+# machine running these tests) must not overlap: a reserved port (EVEN-PORT R=1) taken by
+# another server's relay makes the follow-up Allocate fail with 508. 61000-65499 is cut into
+# 18 units of 250 ports; a range takes consecutive units, each held with flock(1) on a lock
+# file for the life of this shell (released automatically when it exits). Sets RELAY_MIN.
+tt_claim_relay_range() {
+  local span=$1 units=$(((${1} + 249) / 250)) dir="${TMPDIR:-/tmp}/talk-turn-relay-units"
+  local try first u fd fds
+  mkdir -p "$dir" 2>/dev/null
+  for try in $(seq 200); do
+    first=$((RANDOM % (19 - units)))
+    fds=()
+    for u in $(seq "$first" $((first + units - 1))); do
+      exec {fd}>>"$dir/$u.lock" || break
+      if ! flock -n "$fd"; then
+        exec {fd}>&-
+        break
+      fi
+      fds+=("$fd")
+    done
+    if [ "${#fds[@]}" -eq "$units" ]; then
+      RELAY_MIN=$((61000 + first * 250))
+      return 0
+    fi
+    for fd in "${fds[@]}"; do exec {fd}>&-; done
+    sleep 0.05
+  done
+  return 1
 }
 
 # Write the talk-turn config directory $1 (turn.cfg + talk.cfg + secrets) for the current
@@ -105,7 +136,11 @@ tt_start() {
   TURN_TLS_PORT=$(t_free_port)
   METRICS_PORT=$(t_free_port)
   local span=${TT_RELAY_PORTS:-500}
-  RELAY_MIN=$((61000 + RANDOM % (4535 - span)))
+  if [ -n "${TT_RELAY_MIN:-}" ]; then
+    RELAY_MIN=$TT_RELAY_MIN
+  else
+    tt_claim_relay_range "$span" || { echo "no free relay port range" >&2; return 1; }
+  fi
   RELAY_MAX=$((RELAY_MIN + span - 1))
   TURN_CONF_DIR="$T_DIR/$name"
   TURN_LOG="$T_DIR/$name.log"

@@ -16,6 +16,7 @@ TURN_USER=alice
 TURN_PASSWORD=$(openssl rand -hex 12)
 TURN_SECRET=$(openssl rand -hex 24)
 TT_CONFIGS="$TOP_SRCDIR/tests/integration/configs"
+TT_RANGE_FDS=()
 # A run of uclient is bounded; a normal run takes 2-8 s.
 TT_UCLIENT_TIMEOUT=${TT_UCLIENT_TIMEOUT:-45}
 
@@ -57,11 +58,14 @@ tt_fill() {
 # machine running these tests) must not overlap: a reserved port (EVEN-PORT R=1) taken by
 # another server's relay makes the follow-up Allocate fail with 508. 61000-65499 is cut into
 # 18 units of 250 ports; a range takes consecutive units, each held with flock(1) on a lock
-# file for the life of this shell (released automatically when it exits). Sets RELAY_MIN.
+# file until this shell starts its next server or exits. Sets RELAY_MIN.
 tt_claim_relay_range() {
   local span=$1 units=$(((${1} + 249) / 250)) dir="${TMPDIR:-/tmp}/talk-turn-relay-units"
   local try first u fd fds
   mkdir -p "$dir" 2>/dev/null
+  # One server at a time per script: the previous server's units go back first.
+  for fd in "${TT_RANGE_FDS[@]}"; do exec {fd}>&-; done
+  TT_RANGE_FDS=()
   for try in $(seq 200); do
     first=$((RANDOM % (19 - units)))
     fds=()
@@ -74,6 +78,7 @@ tt_claim_relay_range() {
       fds+=("$fd")
     done
     if [ "${#fds[@]}" -eq "$units" ]; then
+      TT_RANGE_FDS=("${fds[@]}")
       RELAY_MIN=$((61000 + first * 250))
       return 0
     fi

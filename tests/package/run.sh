@@ -201,6 +201,9 @@ secret_ok() {
 }
 pcheck "/etc/talk/secrets 0700 and turn-secret 0600 root, 64 hex digits" secret_ok
 sum_before=$(sha256sum "$SECRET" 2>/dev/null)
+# The shipped configuration must start as installed: the unit's ExecStartPre runs exactly this.
+pcheck "talk-turn --check-config accepts the shipped /etc/talk config" \
+  bash -c 'talk-turn --check-config 2>&1 | tee /dev/stderr | grep -q "configuration OK"'
 pcheck "reinstalling the packages succeeds" dpkg -i "${DEBS[@]}"
 pcheck "reinstalling keeps turn-secret unchanged" test "$(sha256sum "$SECRET" 2>/dev/null)" = "$sum_before"
 printf 'admin-chosen\n' >"$SECRET"

@@ -77,32 +77,41 @@ t_start_nats() {
   t_wait_port "$NATS_PORT" t 10
 }
 
-# check "description" command...: runs the command (bounded by T_TIMEOUT seconds).
+# Runs a check's command with its output in $T_DIR/check.out. A program is bounded by
+# T_TIMEOUT seconds; a shell function runs in this shell (so what it sets stays visible to
+# later checks) and must bound its own waits, since `timeout` cannot run a function.
+t_run_check() {
+  if declare -F "$1" >/dev/null; then
+    "$@" >"$T_DIR/check.out" 2>&1
+  else
+    timeout "${T_TIMEOUT:-60}" "$@" >"$T_DIR/check.out" 2>&1
+  fi
+}
+
+# t_count OUTCOME DESC: OUTCOME "pass" or "fail"; a failure shows the command's output.
+t_count() {
+  if [ "$1" = pass ]; then
+    T_PASSED=$((T_PASSED + 1))
+    echo "ok - $2"
+  else
+    T_FAILED=$((T_FAILED + 1))
+    echo "not ok - $2"
+    sed 's/^/#   /' "$T_DIR/check.out" | tail -n 40
+  fi
+}
+
+# check "description" command...: passes when the command succeeds.
 check() {
   local desc=$1
   shift
-  if timeout "${T_TIMEOUT:-60}" "$@" >"$T_DIR/check.out" 2>&1; then
-    T_PASSED=$((T_PASSED + 1))
-    echo "ok - $desc"
-  else
-    T_FAILED=$((T_FAILED + 1))
-    echo "not ok - $desc"
-    sed 's/^/#   /' "$T_DIR/check.out" | tail -n 30
-  fi
+  if t_run_check "$@"; then t_count pass "$desc"; else t_count fail "$desc"; fi
 }
 
 # check_fails "description" command...: passes when the command fails.
 check_fails() {
   local desc=$1
   shift
-  if timeout "${T_TIMEOUT:-60}" "$@" >"$T_DIR/check.out" 2>&1; then
-    T_FAILED=$((T_FAILED + 1))
-    echo "not ok - $desc (unexpectedly succeeded)"
-    sed 's/^/#   /' "$T_DIR/check.out" | tail -n 30
-  else
-    T_PASSED=$((T_PASSED + 1))
-    echo "ok - $desc"
-  fi
+  if t_run_check "$@"; then t_count fail "$desc (unexpectedly succeeded)"; else t_count pass "$desc"; fi
 }
 
 # Show a daemon's log when something failed, to make CI output useful.

@@ -257,35 +257,6 @@ tt_uclient_blocked() {
   [ "$UC_RC" -ne 0 ] || [ "$UC_RECV" -eq 0 ]
 }
 
-# tt_check / tt_check_fails: like lib.sh's check, for shell functions (which `timeout`
-# cannot run); the functions bound their own waits. They run in this shell, so what they
-# set (ports, pids) stays visible to later checks.
-tt_check() {
-  local desc=$1
-  shift
-  if "$@" >"$T_DIR/check.out" 2>&1; then
-    T_PASSED=$((T_PASSED + 1))
-    echo "ok - $desc"
-  else
-    T_FAILED=$((T_FAILED + 1))
-    echo "not ok - $desc"
-    sed 's/^/#   /' "$T_DIR/check.out" | tail -n 30
-  fi
-}
-
-tt_check_fails() {
-  local desc=$1
-  shift
-  if "$@" >"$T_DIR/check.out" 2>&1; then
-    T_FAILED=$((T_FAILED + 1))
-    echo "not ok - $desc (unexpectedly succeeded)"
-    sed 's/^/#   /' "$T_DIR/check.out" | tail -n 30
-  else
-    T_PASSED=$((T_PASSED + 1))
-    echo "ok - $desc"
-  fi
-}
-
 # A check that does not apply to the server under test (counted as neither).
 tt_skip() {
   echo "ok - $1 # SKIP $2"

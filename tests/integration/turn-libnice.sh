@@ -14,7 +14,7 @@ if [ -z "$PROBE" ]; then
   exit 1
 fi
 
-tt_check "server starts and answers Binding" tt_start turn allow_loopback=1
+check "server starts and answers Binding" tt_start turn allow_loopback=1
 user=$(tt_rest_user 86400 "$(openssl rand -hex 8)")
 password=$(tt_rest_password "$TURN_SECRET" "$user")
 
@@ -36,11 +36,11 @@ nice_connects() {
     --password "$password" --transport "$1" --timeout 25 --connect --packets 50 2>&1
 }
 
-tt_check "libnice gathers a relayed candidate over TURN/UDP" nice_gathers udp
-tt_check "libnice gathers a relayed candidate over TURN/TCP" nice_gathers tcp
-tt_check "libnice ICE through the relay (TURN/UDP), 50 packets each way" nice_connects udp
-tt_check "libnice ICE through the relay (TURN/TCP, padded ChannelData), 50 packets each way" nice_connects tcp
+check "libnice gathers a relayed candidate over TURN/UDP" nice_gathers udp
+check "libnice gathers a relayed candidate over TURN/TCP" nice_gathers tcp
+check "libnice ICE through the relay (TURN/UDP), 50 packets each way" nice_connects udp
+check "libnice ICE through the relay (TURN/TCP, padded ChannelData), 50 packets each way" nice_connects tcp
 password=$(tt_rest_password "wrong-$TURN_SECRET" "$user")
-tt_check_fails "libnice with a wrong REST password gathers no relayed candidate" nice_gathers udp
-tt_check "server still alive, no sanitizer report" tt_server_healthy
+check_fails "libnice with a wrong REST password gathers no relayed candidate" nice_gathers udp
+check "server still alive, no sanitizer report" tt_server_healthy
 finish

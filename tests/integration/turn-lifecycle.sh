@@ -42,7 +42,7 @@ dump_roundtrip() {
   cp "$shipped/secrets/turn-secret" "$d/secrets/"
   "$BIN" --config "$d/turn.cfg" --check-config
 }
-tt_check "--dump-default-config output passes --check-config" dump_roundtrip
+check "--dump-default-config output passes --check-config" dump_roundtrip
 
 # expect_config_error NAME EXPECTED-REGEX: --check-config on $T_DIR/NAME/turn.cfg must exit 78
 # and print the expected file:line: key.
@@ -61,26 +61,26 @@ make_bad() {
 make_bad unknown
 line=$(($(wc -l <"$T_DIR/unknown/turn.cfg") + 1))
 echo 'bogus_key = 1;' >>"$T_DIR/unknown/turn.cfg"
-tt_check "unknown key -> exit 78, names turn.cfg:$line and the key" \
+check "unknown key -> exit 78, names turn.cfg:$line and the key" \
   expect_config_error unknown "turn\.cfg:$line.*bogus_key"
 make_bad badtype
 line=$(grep -n '^threads' "$T_DIR/badtype/turn.cfg" | cut -d: -f1)
 sed -i 's/^threads = .*/threads = "many";/' "$T_DIR/badtype/turn.cfg"
-tt_check "wrong type -> exit 78, names turn.cfg:$line: threads" \
+check "wrong type -> exit 78, names turn.cfg:$line: threads" \
   expect_config_error badtype "turn\.cfg:$line.*threads"
 make_bad syntax
 printf 'relay = {\n  min_port = 5000\n' >>"$T_DIR/syntax/turn.cfg"
-tt_check "syntax error -> exit 78, names turn.cfg and a line" expect_config_error syntax 'turn\.cfg:[0-9]+'
+check "syntax error -> exit 78, names turn.cfg and a line" expect_config_error syntax 'turn\.cfg:[0-9]+'
 make_bad nosecret
 rm "$T_DIR/nosecret/secrets/turn-secret"
-tt_check "missing secret file -> exit 78, names turn.secret_file" \
+check "missing secret file -> exit 78, names turn.secret_file" \
   expect_config_error nosecret 'talk\.cfg:[0-9]+.*turn\.secret_file|turn\.secret_file.*turn-secret'
 make_bad badrange
 sed -i 's/^\( *\)min_port = .*/\1min_port = 60000;/; s/^\( *\)max_port = .*/\1max_port = 50000;/' "$T_DIR/badrange/turn.cfg"
-tt_check "relay.max_port below relay.min_port -> exit 78" expect_config_error badrange 'relay\.max_port'
+check "relay.max_port below relay.min_port -> exit 78" expect_config_error badrange 'relay\.max_port'
 make_bad badlisten
 sed -i 's|^listen = .*|listen = [ "udp://nonsense" ];|' "$T_DIR/badlisten/turn.cfg"
-tt_check "malformed listen address -> exit 78, names listen" expect_config_error badlisten 'turn\.cfg:[0-9]+.*listen'
+check "malformed listen address -> exit 78, names listen" expect_config_error badlisten 'turn\.cfg:[0-9]+.*listen'
 # The same files must also stop a real start with 78 (what systemd would see).
 expect_start_error() {
   local out rc
@@ -89,11 +89,11 @@ expect_start_error() {
   echo "exit $rc: $(tail -n 3 <<<"$out")"
   [ "$rc" -eq 78 ] && grep -Eq "$2" <<<"$out"
 }
-tt_check "start with relay.max_port below relay.min_port -> exit 78" expect_start_error badrange 'relay\.max_port'
-tt_check "start with a malformed listen address -> exit 78" expect_start_error badlisten 'turn\.cfg:[0-9]+.*listen'
+check "start with relay.max_port below relay.min_port -> exit 78" expect_start_error badrange 'relay\.max_port'
+check "start with a malformed listen address -> exit 78" expect_start_error badlisten 'turn\.cfg:[0-9]+.*listen'
 
 # --- running server -----------------------------------------------------------------------
-tt_check "server starts and answers Binding" tt_start turn allow_loopback=1
+check "server starts and answers Binding" tt_start turn allow_loopback=1
 tt_start_peer
 W=(-e 127.0.0.1 -r "$PEER_PORT" -c -n 10)
 
@@ -113,7 +113,7 @@ wait_reload() {
 }
 
 created_before=$(sample talk_turn_allocations_created_total)
-tt_check "uclient with the first secret relays, zero loss" tt_uclient_ok -W "$TURN_SECRET" "${W[@]}"
+check "uclient with the first secret relays, zero loss" tt_uclient_ok -W "$TURN_SECRET" "${W[@]}"
 check "metrics endpoint serves talk_turn_ counters" bash -c "curl -fsS --max-time 5 http://127.0.0.1:$METRICS_PORT/metrics | grep -q '^talk_turn_allocations_created_total'"
 # Counters are summed from the worker threads periodically: poll, bounded.
 allocations_counted() {
@@ -127,7 +127,7 @@ allocations_counted() {
   echo "allocations created: $created_before -> $now; relayed packets: $pkts"
   [ "${now%.*}" -gt "${created_before%.*}" ] && [ "${pkts%.*}" -ge 20 ]
 }
-tt_check "metrics: allocations created and relayed packets counted" allocations_counted
+check "metrics: allocations created and relayed packets counted" allocations_counted
 # uclient leaves one of its two UDP allocations to expire, so use TCP, where closing the
 # connection ends the allocation.
 allocations_back_to_zero() {
@@ -143,7 +143,7 @@ allocations_back_to_zero() {
 }
 T_UDP_LEFT=$(tt_metric talk_turn_allocations)
 closed_before=$(sample 'talk_turn_allocations_ended_total{reason="connection_closed"}')
-tt_check "uclient over TCP relays, zero loss" tt_uclient_ok -W "$TURN_SECRET" -t "${W[@]}"
+check "uclient over TCP relays, zero loss" tt_uclient_ok -W "$TURN_SECRET" -t "${W[@]}"
 udp_left_only() {
   local i v c
   for i in $(seq 50); do
@@ -155,7 +155,7 @@ udp_left_only() {
   echo "live allocations $v (was $T_UDP_LEFT before the TCP run); ended by connection close: $closed_before -> $c"
   return 1
 }
-tt_check "metrics: TCP allocations end with their connections (gauge back down)" udp_left_only
+check "metrics: TCP allocations end with their connections (gauge back down)" udp_left_only
 fails_before=$(tt_metric talk_turn_auth_failures_total || echo 0)
 tt_uclient_run -W "wrong-$TURN_SECRET" "${W[@]}"
 auth_failures_counted() {
@@ -164,7 +164,7 @@ auth_failures_counted() {
   echo "auth failures: $fails_before -> $now"
   [ "${now%.*}" -gt "${fails_before%.*}" ]
 }
-tt_check "metrics: a wrong secret counts an authentication failure" auth_failures_counted
+check "metrics: a wrong secret counts an authentication failure" auth_failures_counted
 
 # Rotation without overlap: the secret file changes, SIGHUP, only the new secret works.
 old=$TURN_SECRET
@@ -172,33 +172,33 @@ new=$(openssl rand -hex 24)
 reloads=$(sample 'talk_config_reloads_total{result="success"}')
 printf '%s\n' "$new" >"$TURN_CONF_DIR/secrets/turn-secret"
 kill -HUP "$TURN_PID"
-tt_check "SIGHUP reload succeeds (talk_config_reloads_total{result=\"success\"})" wait_reload success "$reloads"
-tt_check "after rotation the new secret works" tt_uclient_ok -W "$new" "${W[@]}"
-tt_check "after rotation the old secret is refused" tt_uclient_blocked -W "$old" "${W[@]}"
+check "SIGHUP reload succeeds (talk_config_reloads_total{result=\"success\"})" wait_reload success "$reloads"
+check "after rotation the new secret works" tt_uclient_ok -W "$new" "${W[@]}"
+check "after rotation the old secret is refused" tt_uclient_blocked -W "$old" "${W[@]}"
 static_pw_after=$TURN_PASSWORD
-tt_check "static user still works after reload" tt_uclient_ok -u "$TURN_USER" -w "$static_pw_after" "${W[@]}"
+check "static user still works after reload" tt_uclient_ok -u "$TURN_USER" -w "$static_pw_after" "${W[@]}"
 
 # Rotation with overlap: auth.previous_secret_file keeps the old one valid.
 newer=$(openssl rand -hex 24)
 reloads=$(sample 'talk_config_reloads_total{result="success"}')
 TURN_SECRET=$newer TURN_PREVIOUS_SECRET=$new tt_write_talk_turn_config "$TURN_CONF_DIR"
 kill -HUP "$TURN_PID"
-tt_check "SIGHUP with auth.previous_secret_file succeeds" wait_reload success "$reloads"
-tt_check "during rotation the new secret works" tt_uclient_ok -W "$newer" "${W[@]}"
-tt_check "during rotation the previous secret still works" tt_uclient_ok -W "$new" "${W[@]}"
-tt_check "during rotation a retired secret is refused" tt_uclient_blocked -W "$old" "${W[@]}"
+check "SIGHUP with auth.previous_secret_file succeeds" wait_reload success "$reloads"
+check "during rotation the new secret works" tt_uclient_ok -W "$newer" "${W[@]}"
+check "during rotation the previous secret still works" tt_uclient_ok -W "$new" "${W[@]}"
+check "during rotation a retired secret is refused" tt_uclient_blocked -W "$old" "${W[@]}"
 TURN_SECRET=$newer
 
 # A broken configuration on SIGHUP: logged, counted, the running one stays.
 failed=$(sample 'talk_config_reloads_total{result="failure"}')
 echo 'bogus_key = 1;' >>"$TURN_CONF_DIR/turn.cfg"
 kill -HUP "$TURN_PID"
-tt_check "SIGHUP with a bad key is counted as a failed reload" wait_reload failure "$failed"
-tt_check "server still running after the failed reload" kill -0 "$TURN_PID"
-tt_check "the previous configuration stays in force" tt_uclient_ok -W "$newer" "${W[@]}"
+check "SIGHUP with a bad key is counted as a failed reload" wait_reload failure "$failed"
+check "server still running after the failed reload" kill -0 "$TURN_PID"
+check "the previous configuration stays in force" tt_uclient_ok -W "$newer" "${W[@]}"
 bad_reload_logged() { grep -E "turn\.cfg:[0-9]+.*bogus_key" "$TURN_LOG"; }
-tt_check "the failed reload is logged with file:line: key" bad_reload_logged
-tt_check "server alive, no sanitizer report" tt_server_healthy
+check "the failed reload is logged with file:line: key" bad_reload_logged
+check "server alive, no sanitizer report" tt_server_healthy
 
 # SIGTERM while allocations are live: exit 0 within 5 s.
 BURST=$(tt_tool turn-alloc-burst)
@@ -226,7 +226,7 @@ sigterm_exits_zero() {
   echo "exit status $rc after $(((end - start) / 1000000)) ms"
   [ "$rc" -eq 0 ]
 }
-tt_check "SIGTERM with live allocations exits 0 within 5 s" sigterm_exits_zero
-tt_check "no sanitizer report in the log (incl. leaks at exit)" \
+check "SIGTERM with live allocations exits 0 within 5 s" sigterm_exits_zero
+check "no sanitizer report in the log (incl. leaks at exit)" \
   bash -c "! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' '$TURN_LOG'"
 finish

@@ -54,22 +54,22 @@ alice="$((now + 3600)):alice"
 bob="$((now + 3600)):bob"
 carol="$((now + 3600)):carol"
 
-TT_RELAY_PORTS=20 tt_check "server starts (quota: 2 per user, 5 in total)" \
+TT_RELAY_PORTS=20 check "server starts (quota: 2 per user, 5 in total)" \
   tt_start quota user_quota=2 total_quota=5
-tt_check "alice gets her 2 allocations" burst a1 "$alice" 2 20
+check "alice gets her 2 allocations" burst a1 "$alice" 2 20
 burst a2 "$alice" 1 >/dev/null
-tt_check "alice's third allocation -> 486" refused a2 486 0
-tt_check "bob (another user) gets 2" burst b1 "$bob" 2 20
+check "alice's third allocation -> 486" refused a2 486 0
+check "bob (another user) gets 2" burst b1 "$bob" 2 20
 burst c1 "$carol" 2 >/dev/null
-tt_check "carol: 1 granted, then the total quota of 5 -> 486" refused c1 486 1
-tt_check "server still alive, no sanitizer report" tt_server_healthy
+check "carol: 1 granted, then the total quota of 5 -> 486" refused c1 486 1
+check "server still alive, no sanitizer report" tt_server_healthy
 kill "$TURN_PID"
 
-TT_RELAY_PORTS=4 tt_check "server starts (4 relay ports)" tt_start ports
-tt_check "4 allocations take every relay port" burst p1 "$alice" 4 3
+TT_RELAY_PORTS=4 check "server starts (4 relay ports)" tt_start ports
+check "4 allocations take every relay port" burst p1 "$alice" 4 3
 burst p2 "$bob" 1 >/dev/null
-tt_check "a fifth allocation -> 508 (no relay port)" refused p2 508 0
-tt_check "the first 4 allocations were deleted (client sent Refresh 0)" burst_done p1
+check "a fifth allocation -> 508 (no relay port)" refused p2 508 0
+check "the first 4 allocations were deleted (client sent Refresh 0)" burst_done p1
 ports_freed() {
   local i
   # The deletes are UDP: give them a moment, bounded.
@@ -79,11 +79,11 @@ ports_freed() {
   done
   return 1
 }
-tt_check "deleted allocations return their ports: 4 new allocations fit" ports_freed
-tt_check "server still alive, no sanitizer report" tt_server_healthy
+check "deleted allocations return their ports: 4 new allocations fit" ports_freed
+check "server still alive, no sanitizer report" tt_server_healthy
 kill "$TURN_PID"
 
-tt_check "server starts (nonce lifetime 2 s)" tt_start nonce nonce_lifetime=2
+check "server starts (nonce lifetime 2 s)" tt_start nonce nonce_lifetime=2
 stale_nonce() {
   local out
   out=$(timeout 30 "$PROBE" --server "127.0.0.1:$TURN_PORT" --user "$alice" \
@@ -93,6 +93,6 @@ stale_nonce() {
   echo "$out"
   [ "$rc" -eq 0 ] && grep -q "stale nonce (438)" <<<"$out"
 }
-tt_check "expired nonce -> 438 with a new nonce; the retry succeeds" stale_nonce
-tt_check "server still alive, no sanitizer report" tt_server_healthy
+check "expired nonce -> 438 with a new nonce; the retry succeeds" stale_nonce
+check "server still alive, no sanitizer report" tt_server_healthy
 finish

@@ -21,7 +21,7 @@ echo "# fuzz seed $SEED (TT_FUZZ_SEED=$SEED replays it)"
 STRICT=()
 [ "$TURN_IMPL" = talk-turn ] && STRICT=(--strict)
 
-tt_check "server starts and answers Binding" tt_start turn allow_loopback=1
+check "server starts and answers Binding" tt_start turn allow_loopback=1
 tt_start_peer
 
 check "UDP: malformed/truncated/oversized/random datagrams, then Binding answered" \
@@ -36,9 +36,9 @@ check "TCP: garbage, half frames, huge length, slowloris, flood; Binding still a
   "$FUZZ" --proto tcp --server "127.0.0.1:$TURN_PORT" --seed "$SEED" "${STRICT[@]}"
 check "TLS: the same inside TLS plus raw bytes on the TLS port; Binding still answered" \
   "$FUZZ" --proto tls --server "127.0.0.1:$TURN_TLS_PORT" --seed "$SEED" "${STRICT[@]}"
-tt_check "STUN Binding (turnutils_stunclient) still answered" tt_binding
-tt_check "uclient UDP via echo peer still relays with zero loss" \
+check "STUN Binding (turnutils_stunclient) still answered" tt_binding
+check "uclient UDP via echo peer still relays with zero loss" \
   tt_uclient_ok -W "$TURN_SECRET" -e 127.0.0.1 -r "$PEER_PORT" -n 20
-tt_check "uclient TCP -y still relays with zero loss" tt_uclient_ok -W "$TURN_SECRET" -y -t
-tt_check "server still alive, no sanitizer report" tt_server_healthy
+check "uclient TCP -y still relays with zero loss" tt_uclient_ok -W "$TURN_SECRET" -y -t
+check "server still alive, no sanitizer report" tt_server_healthy
 finish

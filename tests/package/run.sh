@@ -31,24 +31,11 @@ if ! flock -w 900 9; then
 fi
 
 W=$T_DIR # removed by lib.sh on exit
+# Package steps (build, install, purge) are slower than a test client: bound each at 10 min.
+T_TIMEOUT=${T_TIMEOUT:-600}
 mapfile -t PKGS < <(awk '/^Package:/ { print $2 }' "$REPO/debian/control")
 VERSION=$(dpkg-parsechangelog -l "$REPO/debian/changelog" -S Version)
 UPSTREAM=${VERSION%%-*}
-
-# pcheck "description" command...: like lib.sh's check, but the command may be a shell
-# function (every long step bounds itself with timeout).
-pcheck() {
-  local desc=$1
-  shift
-  if "$@" >"$W/pcheck.out" 2>&1; then
-    T_PASSED=$((T_PASSED + 1))
-    echo "ok - $desc"
-  else
-    T_FAILED=$((T_FAILED + 1))
-    echo "not ok - $desc"
-    sed 's/^/#   /' "$W/pcheck.out" | tail -n 40
-  fi
-}
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 known() { dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qv '^not-installed$'; }
@@ -103,9 +90,9 @@ build_debs() {
   }
 }
 
-pcheck "copy the source tree" copy_tree
+check "copy the source tree" copy_tree
 start=$SECONDS
-pcheck "dpkg-buildpackage -b -us -uc" build_debs
+check "dpkg-buildpackage -b -us -uc" build_debs
 echo "# package build took $((SECONDS - start)) s"
 mapfile -t DEBS < <(find "$W/src" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' | sort)
 CHANGES=$(find "$W/src" -maxdepth 1 -name '*.changes' | head -n1)
@@ -126,16 +113,16 @@ run_lintian() {
     tee "$W/lintian.txt"
   return "${PIPESTATUS[0]}"
 }
-pcheck "lintian: no errors" run_lintian
+check "lintian: no errors" run_lintian
 if [ -s "$W/lintian.txt" ]; then
   echo "# lintian tags (warnings and infos allowed):"
   sed 's/^/#   /' "$W/lintian.txt"
 fi
 
 # --- 3. install -------------------------------------------------------------------------
-pcheck "dpkg -i ${DEBS[*]##*/}" dpkg -i "${DEBS[@]}"
+check "dpkg -i ${DEBS[*]##*/}" dpkg -i "${DEBS[@]}"
 for p in "${PKGS[@]}"; do
-  pcheck "$p is installed" installed "$p"
+  check "$p is installed" installed "$p"
 done
 
 all_files_present() {
@@ -147,7 +134,7 @@ all_files_present() {
   done
   return $missing
 }
-pcheck "every file dpkg lists is on disk" all_files_present
+check "every file dpkg lists is on disk" all_files_present
 package_files >"$W/files.txt"
 
 etc_files_are_conffiles() {
@@ -160,9 +147,9 @@ etc_files_are_conffiles() {
   done
   return $bad
 }
-pcheck "/etc/talk/talk.cfg is a conffile of talk-common" \
+check "/etc/talk/talk.cfg is a conffile of talk-common" \
   grep -q '^ /etc/talk/talk.cfg ' <(dpkg-query -W -f='${Conffiles}\n' talk-common)
-pcheck "every file under /etc is a conffile" etc_files_are_conffiles
+check "every file under /etc is a conffile" etc_files_are_conffiles
 
 # Man pages: every page renders without groff warnings (checked like lintian does; layout
 # notes about a long unbreakable word are not errors), and talk.cfg(5) is there.
@@ -175,8 +162,8 @@ man_pages_render() {
   done < <(grep '^/usr/share/man/' "$W/files.txt")
   return $bad
 }
-pcheck "talk.cfg(5) installed" test -f /usr/share/man/man5/talk.cfg.5.gz
-pcheck "man pages render without warnings" man_pages_render
+check "talk.cfg(5) installed" test -f /usr/share/man/man5/talk.cfg.5.gz
+check "man pages render without warnings" man_pages_render
 
 # Programs: each one answers --version with the package version.
 programs_report_version() {
@@ -189,8 +176,8 @@ programs_report_version() {
   [ "$n" -gt 0 ] || { echo "no programs installed"; return 1; }
   return $bad
 }
-pcheck "talk-nats --version" bash -c "talk-nats --version | grep -qF '$UPSTREAM'"
-pcheck "every program answers --version with $UPSTREAM" programs_report_version
+check "talk-nats --version" bash -c "talk-nats --version | grep -qF '$UPSTREAM'"
+check "every program answers --version with $UPSTREAM" programs_report_version
 
 # Secrets: directory 0700 root, generated secret 0600 root, random, kept on reinstall.
 SECRET=/etc/talk/secrets/turn-secret
@@ -199,18 +186,18 @@ secret_ok() {
   [ "$(stat -c '%a %U %G %F' "$SECRET")" = "600 root root regular file" ] || { stat "$SECRET"; return 1; }
   grep -qxE '[0-9a-f]{64}' "$SECRET" || { echo "unexpected secret format"; return 1; }
 }
-pcheck "/etc/talk/secrets 0700 and turn-secret 0600 root, 64 hex digits" secret_ok
+check "/etc/talk/secrets 0700 and turn-secret 0600 root, 64 hex digits" secret_ok
 sum_before=$(sha256sum "$SECRET" 2>/dev/null)
 # The shipped configuration must start as installed: the unit's ExecStartPre runs exactly this.
-pcheck "talk-turn --check-config accepts the shipped /etc/talk config" \
+check "talk-turn --check-config accepts the shipped /etc/talk config" \
   bash -c 'talk-turn --check-config 2>&1 | tee /dev/stderr | grep -q "configuration OK"'
-pcheck "reinstalling the packages succeeds" dpkg -i "${DEBS[@]}"
-pcheck "reinstalling keeps turn-secret unchanged" test "$(sha256sum "$SECRET" 2>/dev/null)" = "$sum_before"
+check "reinstalling the packages succeeds" dpkg -i "${DEBS[@]}"
+check "reinstalling keeps turn-secret unchanged" test "$(sha256sum "$SECRET" 2>/dev/null)" = "$sum_before"
 printf 'admin-chosen\n' >"$SECRET"
-pcheck "dpkg-reconfigure talk-common keeps an admin's secret" \
+check "dpkg-reconfigure talk-common keeps an admin's secret" \
   bash -c "dpkg-reconfigure -fnoninteractive talk-common && grep -qx admin-chosen '$SECRET'"
 rm -f "$SECRET"
-pcheck "dpkg-reconfigure talk-common regenerates a missing secret" \
+check "dpkg-reconfigure talk-common regenerates a missing secret" \
   bash -c "dpkg-reconfigure -fnoninteractive talk-common && [ \"\$(stat -c %a '$SECRET')\" = 600 ] && \
            grep -qxE '[0-9a-f]{64}' '$SECRET' && [ \"\$(sha256sum < '$SECRET')\" != \"${sum_before%% *}  -\" ]"
 
@@ -219,7 +206,7 @@ mapfile -t UNITS < <(grep -E '^(/usr)?/lib/systemd/system/[^/]+\.(service|socket
 if [ ${#UNITS[@]} -eq 0 ]; then
   echo "# no systemd units shipped yet"
 else
-  pcheck "systemd-analyze verify + security (<= 2.5): ${UNITS[*]##*/}" \
+  check "systemd-analyze verify + security (<= 2.5): ${UNITS[*]##*/}" \
     bash "$REPO/scripts/unit-security.sh" --threshold=2.5 "${UNITS[@]}"
   units_enabled() {
     local u name bad=0
@@ -233,22 +220,22 @@ else
     done
     return $bad
   }
-  pcheck "units with WantedBy= are enabled" units_enabled
+  check "units with WantedBy= are enabled" units_enabled
 fi
 
 # The autopkgtest smoke test, run here against the same installation.
-pcheck "debian/tests/smoke (autopkgtest)" timeout 300 "$REPO/debian/tests/smoke"
+check "debian/tests/smoke (autopkgtest)" timeout 300 "$REPO/debian/tests/smoke"
 
 # --- 4. remove, then purge --------------------------------------------------------------
-pcheck "dpkg -r ${PKGS[*]}" dpkg -r "${PKGS[@]}"
+check "dpkg -r ${PKGS[*]}" dpkg -r "${PKGS[@]}"
 removed_keeps_config() {
   [ -f /etc/talk/talk.cfg ] || { echo "talk.cfg removed by 'remove'"; return 1; }
   [ -f "$SECRET" ] || { echo "secret removed by 'remove'"; return 1; }
   ! grep -E '^/usr/' "$W/files.txt" | while read -r f; do [ -e "$f" ] && echo "left: $f"; done | grep .
 }
-pcheck "remove keeps conffiles and secrets, deletes programs" removed_keeps_config
+check "remove keeps conffiles and secrets, deletes programs" removed_keeps_config
 
-pcheck "dpkg --purge ${PKGS[*]}" dpkg --purge "${PKGS[@]}"
+check "dpkg --purge ${PKGS[*]}" dpkg --purge "${PKGS[@]}"
 nothing_left() {
   local p f bad=0
   for p in "${PKGS[@]}"; do
@@ -263,6 +250,6 @@ nothing_left() {
   done
   return $bad
 }
-pcheck "purge leaves nothing (no /etc/talk, no files, no unit links)" nothing_left
+check "purge leaves nothing (no /etc/talk, no files, no unit links)" nothing_left
 
 finish

@@ -31,14 +31,56 @@ void Allocation::installPermission(const AddressKey& ip, double now)
   d_permissions.push_back(Permission{key, now + PermissionLifetime});
 }
 
+namespace {
+
+// Channel numbers are usually consecutive from 0x4000: the low bits alone spread them.
+size_t channelSlot(uint16_t number, size_t mask)
+{
+  return static_cast<size_t>(number) & mask;
+}
+
+}
+
 const ChannelBinding* Allocation::channelByNumber(uint16_t number, double now) const
 {
-  for (const ChannelBinding& c : d_channels) {
+  const size_t size = d_channelSlots.size();
+  if (size == 0) {
+    return nullptr; // no channels
+  }
+  const size_t mask = size - 1;
+  // The table is at most half full, so the probe always reaches an empty slot.
+  for (size_t slot = channelSlot(number, mask);; slot = (slot + 1) & mask) {
+    const uint16_t entry = d_channelSlots[slot];
+    if (entry == 0) {
+      return nullptr;
+    }
+    const ChannelBinding& c = d_channels[entry - 1U];
     if (c.number == number) {
       return c.expires > now ? &c : nullptr;
     }
   }
-  return nullptr;
+}
+
+void Allocation::rebuildChannelIndex()
+{
+  if (d_channels.empty()) {
+    d_channelSlots.clear();
+    d_channelSlots.shrink_to_fit();
+    return;
+  }
+  size_t size = 4;
+  while (size < 2 * d_channels.size()) {
+    size *= 2;
+  }
+  d_channelSlots.assign(size, 0);
+  const size_t mask = size - 1;
+  for (size_t i = 0; i < d_channels.size(); ++i) {
+    size_t slot = channelSlot(d_channels[i].number, mask);
+    while (d_channelSlots[slot] != 0) {
+      slot = (slot + 1) & mask;
+    }
+    d_channelSlots[slot] = static_cast<uint16_t>(i + 1);
+  }
 }
 
 const ChannelBinding* Allocation::channelByPeer(const AddressKey& peer, double now) const
@@ -78,6 +120,7 @@ bool Allocation::bindChannel(uint16_t number, const SocketAddress& peer, double 
       return c.expires <= now && (c.number == number || c.peerKey == key);
     });
     d_channels.push_back(ChannelBinding{number, peer, key, now + ChannelLifetime});
+    rebuildChannelIndex();
   }
   installPermission(key, now);
   return true;
@@ -86,7 +129,9 @@ bool Allocation::bindChannel(uint16_t number, const SocketAddress& peer, double 
 void Allocation::sweep(double now)
 {
   std::erase_if(d_permissions, [now](const Permission& p) { return p.expires <= now; });
-  std::erase_if(d_channels, [now](const ChannelBinding& c) { return c.expires <= now; });
+  if (std::erase_if(d_channels, [now](const ChannelBinding& c) { return c.expires <= now; }) != 0) {
+    rebuildChannelIndex();
+  }
 }
 
 double Allocation::nextExpiry() const

@@ -4,6 +4,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <string>
+
 using namespace talk;
 using namespace talk::turn;
 using talk::test::addr;
@@ -19,6 +21,7 @@ class AllocationTest : public CppUnit::TestFixture
   CPPUNIT_TEST(expiredChannelCanBeRebound);
   CPPUNIT_TEST(sweepAndNextExpiry);
   CPPUNIT_TEST(bandwidthCap);
+  CPPUNIT_TEST(manyChannelsAreFoundByNumber);
   CPPUNIT_TEST_SUITE_END();
 
   Allocation make() { return Allocation(1, FiveTuple{AddressKey::from(addr("192.0.2.1:5000")), 1, Transport::Udp}, addr("192.0.2.1:5000")); }
@@ -86,6 +89,45 @@ public:
     CPPUNIT_ASSERT(a.bindChannel(0x4000, addr("203.0.113.10:7000"), 700));
     CPPUNIT_ASSERT_EQUAL(size_t(1), a.channelCount());
     CPPUNIT_ASSERT(a.channelByNumber(0x4000, 700)->peer == addr("203.0.113.10:7000"));
+  }
+
+  // Numbers sharing their low bits (0x4000 + k·256) probe past each other in the number
+  // index; every one must still find its own peer, also after half of them expired.
+  void manyChannelsAreFoundByNumber()
+  {
+    Allocation a = make();
+    auto peerOf = [](int k) { return addr("203.0.113." + std::to_string(k % 200 + 1) + ":" + std::to_string(1000 + k)); };
+    auto numberOf = [](int k) { return static_cast<uint16_t>(k < 64 ? 0x4000 + k * 256 : 0x4001 + k); };
+    for (int k = 0; k < 100; ++k) {
+      // Even k bound at time 0 (expire at 600), odd k at 300 (expire at 900).
+      CPPUNIT_ASSERT(a.bindChannel(numberOf(k), peerOf(k), k % 2 == 0 ? 0 : 300));
+    }
+    CPPUNIT_ASSERT_EQUAL(size_t(100), a.channelCount());
+    for (int k = 0; k < 100; ++k) {
+      const ChannelBinding* c = a.channelByNumber(numberOf(k), 400);
+      CPPUNIT_ASSERT(c != nullptr);
+      CPPUNIT_ASSERT(c->peer == peerOf(k));
+      CPPUNIT_ASSERT_EQUAL(numberOf(k), c->number);
+    }
+    CPPUNIT_ASSERT(a.channelByNumber(0x4002 + 99, 400) == nullptr);
+    CPPUNIT_ASSERT(a.channelByNumber(0x7F01, 400) == nullptr);
+    a.sweep(700);
+    CPPUNIT_ASSERT_EQUAL(size_t(50), a.channelCount());
+    for (int k = 0; k < 100; ++k) {
+      const ChannelBinding* c = a.channelByNumber(numberOf(k), 700);
+      if (k % 2 == 0) {
+        CPPUNIT_ASSERT(c == nullptr);
+      }
+      else {
+        CPPUNIT_ASSERT(c != nullptr);
+        CPPUNIT_ASSERT(c->peer == peerOf(k));
+      }
+    }
+    // A freed number can be bound again to another peer and is found.
+    CPPUNIT_ASSERT(a.bindChannel(numberOf(0), addr("198.51.100.77:5"), 700));
+    CPPUNIT_ASSERT(a.channelByNumber(numberOf(0), 700)->peer == addr("198.51.100.77:5"));
+    a.sweep(2000);
+    CPPUNIT_ASSERT(a.channelByNumber(numberOf(1), 2000) == nullptr);
   }
 
   void sweepAndNextExpiry()

@@ -67,9 +67,13 @@ void describeTurnSettings(config::Schema& schema)
   schema.secret("auth.nonce_secret_file", "",
                 "Key for stateless nonces shared by several talk-turn nodes behind one name;\n"
                 "\"\" = random per process. Fixed at start.");
-  schema.integer("auth.reject_rate", 5, 0, 100000,
-                 "401/438 answers per second per source IP over UDP (reflection limit);\n"
-                 "0 = unlimited.");
+  schema.integer("auth.reject_rate", 100, 0, 100000,
+                 "Sustained 401/438 answers per second per source IP over UDP (limits\n"
+                 "reflection towards a spoofed victim); 0 = unlimited.");
+  schema.integer("auth.reject_burst", 200, 1, 1000000,
+                 "401/438 answers one source IP may get at once before auth.reject_rate\n"
+                 "applies (token bucket depth): every client's first request is challenged,\n"
+                 "so this must cover the clients behind one NAT address starting together.");
 
   schema.stringList("policy.allow", {},
                     "Peer addresses or CIDR prefixes allowed although in a default-denied range\n"
@@ -346,6 +350,7 @@ TurnRuntime parseTurnRuntime(const config::Settings& common, const config::Setti
     fail(own, "allocation.max_lifetime", "must not be below allocation.default_lifetime");
   }
   runtime.rejectRate = static_cast<uint32_t>(own.getInt("auth.reject_rate"));
+  runtime.rejectBurst = static_cast<uint32_t>(own.getInt("auth.reject_burst"));
   return runtime;
 }
 

@@ -67,7 +67,8 @@ struct TurnRuntime
   uint64_t bandwidthBytesPerSecond{0};
   uint32_t defaultLifetime{600};
   uint32_t maxLifetime{3600};
-  uint32_t rejectRate{5};   // 401/438 answers per second per source IP (0 = unlimited)
+  uint32_t rejectRate{100};  // 401/438 answers per second per source IP (0 = unlimited)
+  uint32_t rejectBurst{200}; // answers a source IP may get at once (token bucket depth)
   bool software{false};
 };
 

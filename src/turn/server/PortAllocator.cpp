@@ -81,30 +81,31 @@ size_t PortAllocator::inUse() const
   return d_inUse;
 }
 
-void PortAllocator::reserve(uint64_t token, uint16_t port, int64_t expiresMs)
+void PortAllocator::reserve(uint64_t token, uint16_t port, int64_t expiresMs, UniqueFd socket)
 {
   std::lock_guard lock(d_mutex);
-  d_reservations[token] = Held{port, expiresMs};
+  d_reservations.insert_or_assign(token, Held{port, expiresMs, std::move(socket)});
 }
 
-std::optional<uint16_t> PortAllocator::redeem(uint64_t token, int64_t nowMs)
+std::optional<PortAllocator::Reservation> PortAllocator::redeem(uint64_t token, int64_t nowMs)
 {
   std::lock_guard lock(d_mutex);
   auto it = d_reservations.find(token);
   if (it == d_reservations.end()) {
     return std::nullopt;
   }
-  Held held = it->second;
+  Held held = std::move(it->second);
   d_reservations.erase(it);
   if (held.expiresMs < nowMs) {
-    // Expired but not yet swept: give the port back now.
+    // Expired but not yet swept: close the socket, then give the port back.
+    held.socket.reset();
     if (held.port >= d_min && held.port <= d_max && d_busy[held.port - d_min] != 0) {
       d_busy[held.port - d_min] = 0;
       --d_inUse;
     }
     return std::nullopt;
   }
-  return held.port;
+  return Reservation{held.port, std::move(held.socket)};
 }
 
 bool PortAllocator::holds(uint64_t token) const
@@ -124,7 +125,7 @@ size_t PortAllocator::expireReservations(int64_t nowMs)
         d_busy[port - d_min] = 0;
         --d_inUse;
       }
-      it = d_reservations.erase(it);
+      it = d_reservations.erase(it); // closes the held socket
       ++freed;
     }
     else {

@@ -26,6 +26,11 @@ public:
   // Binds local (IP and port) and starts reading. False with errno set on failure
   // (EADDRINUSE: another process holds the port; the caller picks another).
   bool open(const SocketAddress& local, bool dontFragment);
+  // Starts reading a socket bound elsewhere (bindUdp) to local, e.g. the port an EVEN-PORT
+  // reservation held. Applies dontFragment. False with errno set on failure.
+  bool adopt(UniqueFd socket, const SocketAddress& local, bool dontFragment);
+  // A non-blocking UDP socket bound to local; invalid with errno set on failure.
+  static UniqueFd bindUdp(const SocketAddress& local, bool dontFragment);
   int fd() const { return d_fd.get(); }
   const SocketAddress& local() const { return d_local; }
   // Opaque back-reference for the listener (the owning allocation).

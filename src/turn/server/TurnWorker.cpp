@@ -32,6 +32,10 @@ constexpr double AllocateResponseCacheTime = 40;  // spec §5
 constexpr int BindAttempts = 16;
 constexpr uint16_t AdditionalAddressFamilyDraft = 0x8032;
 constexpr uint32_t LogLinesPerSecond = 10;
+// Source IPs tracked by the 401/438 limiter per worker (≈ 64 bytes each). A spoofed flood
+// from more addresses than this gets no answers until the next sweep: failing closed keeps
+// both memory and reflection bounded.
+constexpr size_t MaxRejectSources = 65536;
 enum LogCategory
 {
   LogAuth = 0,
@@ -285,6 +289,7 @@ void TurnWorker::onTimer(ev::Timer& /*timer*/)
 {
   const double now = d_loop.now();
   d_allocations.tick(now);
+  sweepRejectBuckets(now);
   if (d_index == 0) {
     const int64_t nowMs = d_shared.clock.monotonicMs();
     for (auto& ports : d_shared.ports) {
@@ -514,18 +519,22 @@ void TurnWorker::openRelays(Allocation& allocation, const std::vector<size_t>& r
     auto socket = std::make_unique<RelaySocket>(d_loop, static_cast<RelaySocket::Listener*>(this));
     bool opened = false;
     if (token) {
-      // The token's port was held for us on relay address `index`: bind exactly it.
-      std::optional<uint16_t> port = ports.redeem(*token, nowMs);
-      if (port) {
+      // The token's port was held for us on relay address `index`, with the socket bound to
+      // it when it was reserved: relay on exactly that socket.
+      std::optional<PortAllocator::Reservation> held = ports.redeem(*token, nowMs);
+      if (held) {
         SocketAddress local = relayAddress.local;
-        local.setPort(*port);
-        opened = socket->open(local, dontFragment);
+        local.setPort(held->port);
+        opened = held->socket ? socket->adopt(std::move(held->socket), local, dontFragment) : socket->open(local, dontFragment);
         if (!opened) {
-          ports.release(*port);
+          ports.release(held->port);
         }
       }
     }
     else {
+      // Ports that failed to bind (held by another process) stay marked until this search
+      // ends so the random picker does not offer them again.
+      std::vector<uint16_t> skipped;
       for (int attempt = 0; attempt < BindAttempts && !opened; ++attempt) {
         const bool wantNext = reserveNext && slot == 0;
         auto port = ports.acquire(evenPort, wantNext);
@@ -537,7 +546,7 @@ void TurnWorker::openRelays(Allocation& allocation, const std::vector<size_t>& r
         opened = socket->open(local, dontFragment);
         if (!opened) {
           const int err = errno;
-          ports.release(*port);
+          skipped.push_back(*port);
           if (wantNext) {
             ports.release(static_cast<uint16_t>(*port + 1));
           }
@@ -550,11 +559,37 @@ void TurnWorker::openRelays(Allocation& allocation, const std::vector<size_t>& r
           continue;
         }
         if (wantNext) {
+          // Bind port+1 now (spec §2.2 step 9): a port only marked busy here could be taken
+          // by another process before the RESERVATION-TOKEN comes back. When it is already
+          // taken, give up this pair and try another.
+          SocketAddress next = relayAddress.local;
+          next.setPort(static_cast<uint16_t>(*port + 1));
+          UniqueFd nextSocket = RelaySocket::bindUdp(next, false);
+          if (!nextSocket) {
+            const int err = errno;
+            skipped.push_back(static_cast<uint16_t>(*port + 1));
+            // Close the even port again (a fresh, unbound RelaySocket); it stays marked
+            // with the skipped ones so the next attempt picks another pair.
+            socket = std::make_unique<RelaySocket>(d_loop, static_cast<RelaySocket::Listener*>(this));
+            skipped.push_back(*port);
+            opened = false;
+            if (err != EADDRINUSE) {
+              if (allowLog(LogCapacity)) {
+                TLOG_WARN("relay socket failed address=%s error=%s", next.toString().c_str(), std::strerror(err));
+              }
+              break;
+            }
+            continue;
+          }
           crypto::randomBytes({reinterpret_cast<uint8_t*>(&newToken), sizeof(newToken)});
-          ports.reserve(newToken, static_cast<uint16_t>(*port + 1), nowMs + static_cast<int64_t>(ReservationHold * 1000));
+          ports.reserve(newToken, static_cast<uint16_t>(*port + 1), nowMs + static_cast<int64_t>(ReservationHold * 1000),
+                        std::move(nextSocket));
           allocation.reservationToken = newToken;
           allocation.reservationOwner = &ports;
         }
+      }
+      for (uint16_t port : skipped) {
+        ports.release(port);
       }
     }
     if (!opened) {
@@ -1058,16 +1093,42 @@ metrics::Counter& TurnWorker::deniedPeerCounter(const char* rule)
 
 bool TurnWorker::allowReject(const SocketAddress& client)
 {
-  if (d_runtime->rejectRate == 0) {
+  // Token bucket per source IP: every client's first 401 (and the 438 of a stale nonce) is
+  // answered at once even when many clients share one NAT address (the burst), while a
+  // sustained flood towards one spoofed victim is held to `rate` answers per second.
+  const double rate = d_runtime->rejectRate;
+  if (rate == 0) {
     return true;
   }
-  const auto second = static_cast<int64_t>(d_loop.now());
-  if (second != d_rejectSecond) {
-    d_rejectSecond = second;
-    d_rejects.clear();
+  const double burst = std::max<double>(1, d_runtime->rejectBurst);
+  const double now = d_loop.now();
+  const AddressKey key = AddressKey::from(client).ipOnly();
+  auto it = d_rejects.find(key);
+  if (it == d_rejects.end()) {
+    if (d_rejects.size() >= MaxRejectSources) {
+      return false;
+    }
+    it = d_rejects.emplace(key, RejectBucket{burst, now}).first;
   }
-  uint32_t& count = d_rejects[AddressKey::from(client).ipOnly()];
-  return ++count <= d_runtime->rejectRate;
+  RejectBucket& bucket = it->second;
+  if (now > bucket.last) {
+    bucket.tokens = std::min(burst, bucket.tokens + (now - bucket.last) * rate);
+    bucket.last = now;
+  }
+  if (bucket.tokens < 1) {
+    return false;
+  }
+  bucket.tokens -= 1;
+  return true;
+}
+
+void TurnWorker::sweepRejectBuckets(double now)
+{
+  const double rate = d_runtime->rejectRate;
+  const double burst = std::max<double>(1, d_runtime->rejectBurst);
+  std::erase_if(d_rejects, [&](const auto& entry) {
+    return rate == 0 || entry.second.tokens + (now - entry.second.last) * rate >= burst;
+  });
 }
 
 bool TurnWorker::allowLog(int category)

@@ -120,6 +120,8 @@ private:
   bool seal(stun::MessageBuilder& builder, const auth::AuthResult& auth);
 
   bool allowReject(const SocketAddress& client);
+  // Forgets source IPs whose bucket has refilled completely (they behave as new ones).
+  void sweepRejectBuckets(double now);
   // Labelled counters looked up once per reason/rule string (static strings), so a flood of
   // unauthenticated requests does not allocate or take the registry lock per packet.
   metrics::Counter& authFailureCounter(const char* reason);
@@ -155,8 +157,13 @@ private:
   WorkerCounters d_counters;
   uint64_t d_tidState{1};
   uint64_t d_tidCounter{0};
-  int64_t d_rejectSecond{0};
-  std::unordered_map<AddressKey, uint32_t, AddressKeyHash> d_rejects;
+  // Token bucket of 401/438 answers per source IP (auth.reject_rate/reject_burst).
+  struct RejectBucket
+  {
+    double tokens{0};
+    double last{0};
+  };
+  std::unordered_map<AddressKey, RejectBucket, AddressKeyHash> d_rejects;
   std::unordered_map<const char*, metrics::Counter*> d_authCounters;
   std::unordered_map<const char*, metrics::Counter*> d_deniedCounters;
   int64_t d_logSecond{0};

@@ -4,6 +4,9 @@
 
 #include <set>
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 using talk::turn::PortAllocator;
 
 class PortAllocatorTest : public CppUnit::TestFixture
@@ -15,6 +18,7 @@ class PortAllocatorTest : public CppUnit::TestFixture
   CPPUNIT_TEST(reserveNextHoldsTheOddNeighbour);
   CPPUNIT_TEST(reservationIsSingleUse);
   CPPUNIT_TEST(expiredReservationsFreeTheirPort);
+  CPPUNIT_TEST(reservationHoldsItsSocketUntilExpiry);
   CPPUNIT_TEST(rejectsEmptyRange);
   CPPUNIT_TEST_SUITE_END();
 
@@ -86,8 +90,8 @@ public:
     CPPUNIT_ASSERT(!ports.redeem(0x99, 1000).has_value());
     auto held = ports.redeem(0x1122334455667788ULL, 1000);
     CPPUNIT_ASSERT(held.has_value());
-    CPPUNIT_ASSERT_EQUAL(uint16_t(*port + 1), *held);
-    CPPUNIT_ASSERT(ports.busy(*held)); // now owned by the redeemer
+    CPPUNIT_ASSERT_EQUAL(uint16_t(*port + 1), held->port);
+    CPPUNIT_ASSERT(ports.busy(held->port)); // now owned by the redeemer
     CPPUNIT_ASSERT(!ports.redeem(0x1122334455667788ULL, 1000).has_value());
   }
 
@@ -107,6 +111,34 @@ public:
     ports.reserve(8, 50001, 5000);
     CPPUNIT_ASSERT(!ports.redeem(8, 6000).has_value());
     CPPUNIT_ASSERT(!ports.busy(50001));
+  }
+
+  // The socket reserved with a token is handed to the redeemer, or closed on expiry.
+  void reservationHoldsItsSocketUntilExpiry()
+  {
+    PortAllocator ports(50000, 50003);
+    int pair[2];
+    CPPUNIT_ASSERT_EQUAL(0, ::socketpair(AF_UNIX, SOCK_DGRAM, 0, pair));
+    talk::UniqueFd other(pair[1]);
+    const int fd = pair[0];
+    CPPUNIT_ASSERT(ports.acquireSpecific(50001));
+    ports.reserve(1, 50001, 5000, talk::UniqueFd(fd));
+    auto held = ports.redeem(1, 1000);
+    CPPUNIT_ASSERT(held.has_value());
+    CPPUNIT_ASSERT_EQUAL(fd, held->socket.get());
+    CPPUNIT_ASSERT(::fcntl(fd, F_GETFD) != -1); // still open, now owned by `held`
+    held.reset();
+    CPPUNIT_ASSERT_EQUAL(-1, ::fcntl(fd, F_GETFD));
+
+    // Expiry closes it: the peer end of the pair sees the close (send fails).
+    CPPUNIT_ASSERT_EQUAL(0, ::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair));
+    talk::UniqueFd peer(pair[1]);
+    ports.reserve(2, 50001, 5000, talk::UniqueFd(pair[0]));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), ports.expireReservations(4000));
+    char byte = 1;
+    CPPUNIT_ASSERT_EQUAL(ssize_t(1), ::send(peer.get(), &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), ports.expireReservations(6000));
+    CPPUNIT_ASSERT_EQUAL(ssize_t(-1), ::send(peer.get(), &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT));
   }
 
   void rejectsEmptyRange() { CPPUNIT_ASSERT_THROW(PortAllocator(50001, 50000), std::invalid_argument); }

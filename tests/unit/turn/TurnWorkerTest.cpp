@@ -70,7 +70,8 @@ struct Received
 class Harness
 {
 public:
-  explicit Harness(std::function<void(TurnRuntime&)> tweak = {}, bool withTcp = false)
+  explicit Harness(std::function<void(TurnRuntime&)> tweak = {}, bool withTcp = false, uint16_t minPort = 41000,
+                   uint16_t maxPort = 41999)
   {
     // Allocation lines would drown the test report.
     log::setLevel(log::Level::Warning);
@@ -80,8 +81,8 @@ public:
     }
     auto relay = *SocketAddress::fromIp("127.0.0.1", 0);
     config.relays.push_back(RelayAddress{relay, relay});
-    config.minPort = 41000;
-    config.maxPort = 41999;
+    config.minPort = minPort;
+    config.maxPort = maxPort;
     ports.push_back(std::make_unique<PortAllocator>(config.minPort, config.maxPort));
     auto store = std::make_shared<auth::CredentialStore>();
     store->rest = auth::RestCredentials(auth::RestCredentials::Settings{{Secret}, ':', 0});
@@ -247,6 +248,33 @@ void addPeer(MessageBuilder& b, const SocketAddress& peer)
   b.addXorAddress(attr::XorPeerAddress, peer);
 }
 
+// A UDP socket bound to 127.0.0.1:port, as another process holding a port would have it.
+std::optional<UniqueFd> bindLoopbackPort(uint16_t port)
+{
+  UniqueFd fd(::socket(AF_INET, SOCK_DGRAM, 0));
+  auto address = *SocketAddress::fromIp("127.0.0.1", port);
+  if (!fd || ::bind(fd.get(), address.sockaddrPtr(), address.length()) != 0) {
+    return std::nullopt;
+  }
+  return fd;
+}
+
+// Sends `count` unauthenticated Allocates from fd, returns how many 401 came back.
+int countChallenges(Harness& h, int fd, int count)
+{
+  Client c;
+  for (int i = 0; i < count; ++i) {
+    h.send(fd, c.request(Method::Allocate, addUdpTransport, false), h.udpAddress);
+  }
+  int answered = 0;
+  while (auto r = h.receive(fd, 0.5)) {
+    auto m = parse(r->data);
+    CPPUNIT_ASSERT_EQUAL(uint16_t(401), errorCode(m));
+    ++answered;
+  }
+  return answered;
+}
+
 }
 
 class TurnWorkerTest : public CppUnit::TestFixture
@@ -264,6 +292,9 @@ class TurnWorkerTest : public CppUnit::TestFixture
   CPPUNIT_TEST(refreshDeletes);
   CPPUNIT_TEST(userQuota);
   CPPUNIT_TEST(evenPortReservation);
+  CPPUNIT_TEST(evenPortSkipsPairsWhoseOddPortIsTaken);
+  CPPUNIT_TEST(challengesFromOneAddressAreNotThrottledByDefault);
+  CPPUNIT_TEST(challengesAreBoundedByBurstAndRate);
   CPPUNIT_TEST(tcpFramingPadsChannelData);
   CPPUNIT_TEST_SUITE_END();
 
@@ -622,6 +653,119 @@ public:
     CPPUNIT_ASSERT(m.is(Method::Allocate, MessageClass::SuccessResponse));
     auto second = *stun::decodeXorAddress(m.find(attr::XorRelayedAddress)->value, m.transactionId());
     CPPUNIT_ASSERT_EQUAL(relayed.port() + 1, static_cast<int>(second.port()));
+  }
+
+  // Spec §2.2 step 9: the reserved odd port must really be held. Another process holds
+  // the odd port of three of the four pairs: the allocation must land on the fourth pair,
+  // port+1 must be bound by talk-turn (we cannot bind it), and the token must work.
+  void evenPortSkipsPairsWhoseOddPortIsTaken()
+  {
+    // Find 8 ports where we can hold the odd ports of the first three pairs and the last
+    // pair is free (other tests of this machine may use some).
+    uint16_t base = 0;
+    std::vector<UniqueFd> others;
+    for (uint16_t candidate = 42000; candidate < 43000 && base == 0; candidate += 8) {
+      others.clear();
+      for (uint16_t odd = candidate + 1; odd <= candidate + 5; odd += 2) {
+        if (auto fd = bindLoopbackPort(odd)) {
+          others.push_back(std::move(*fd));
+        }
+      }
+      if (others.size() == 3 && bindLoopbackPort(candidate) && bindLoopbackPort(candidate + 6) && bindLoopbackPort(candidate + 7)) {
+        base = candidate;
+      }
+    }
+    CPPUNIT_ASSERT(base != 0);
+    Harness h(
+      [](TurnRuntime& r) {
+        policy::RelayPolicy::Settings s;
+        s.allowLoopback = true;
+        r.policy = std::make_shared<policy::RelayPolicy>(s);
+      },
+      false, base, static_cast<uint16_t>(base + 7));
+    Socket one(SOCK_DGRAM);
+    Socket two(SOCK_DGRAM);
+    Socket three(SOCK_DGRAM);
+    Client c;
+    auto evenPortAllocate = [&](int fd) {
+      auto challenge = parse(h.transact(fd, c.request(Method::Allocate, addUdpTransport, false)));
+      c.nonce = test::text(challenge.find(attr::Nonce)->value);
+      return parse(h.transact(fd, c.request(Method::Allocate, [](MessageBuilder& b) {
+        addUdpTransport(b);
+        b.addEvenPort(true);
+      })));
+    };
+    auto m = evenPortAllocate(one.fd);
+    CPPUNIT_ASSERT(m.is(Method::Allocate, MessageClass::SuccessResponse));
+    auto relayed = *stun::decodeXorAddress(m.find(attr::XorRelayedAddress)->value, m.transactionId());
+    CPPUNIT_ASSERT_EQUAL(static_cast<int>(base + 6), static_cast<int>(relayed.port()));
+    CPPUNIT_ASSERT(!bindLoopbackPort(base + 7).has_value()); // talk-turn holds it
+    auto token = stun::decodeReservationToken(m.find(attr::ReservationToken)->value);
+    CPPUNIT_ASSERT(token.has_value());
+    // The ports that failed are not left marked busy.
+    CPPUNIT_ASSERT_EQUAL(size_t(2), h.ports[0]->inUse());
+
+    auto challenge = parse(h.transact(two.fd, c.request(Method::Allocate, addUdpTransport, false)));
+    c.nonce = test::text(challenge.find(attr::Nonce)->value);
+    m = parse(h.transact(two.fd, c.request(Method::Allocate, [&](MessageBuilder& b) {
+      addUdpTransport(b);
+      b.addReservationToken(*token);
+    })));
+    CPPUNIT_ASSERT(m.is(Method::Allocate, MessageClass::SuccessResponse));
+    auto second = *stun::decodeXorAddress(m.find(attr::XorRelayedAddress)->value, m.transactionId());
+    CPPUNIT_ASSERT_EQUAL(static_cast<int>(base + 7), static_cast<int>(second.port()));
+
+    // The allocation made with the token relays on that socket: a peer datagram to it
+    // reaches client two as a Data indication once the permission exists.
+    Socket peer(SOCK_DGRAM);
+    m = parse(h.transact(two.fd, c.request(Method::CreatePermission, [&](MessageBuilder& b) { addPeer(b, peer.local); })));
+    CPPUNIT_ASSERT(m.is(Method::CreatePermission, MessageClass::SuccessResponse));
+    const uint8_t payload[] = {1, 2, 3};
+    h.send(peer.fd, payload, second);
+    auto data = h.receive(two.fd);
+    CPPUNIT_ASSERT(data.has_value());
+    CPPUNIT_ASSERT(parse(data->data).is(Method::Data, MessageClass::Indication));
+
+    // No pair left whose odd port is free: EVEN-PORT R=1 is unsatisfiable (508).
+    m = evenPortAllocate(three.fd);
+    CPPUNIT_ASSERT_EQUAL(uint16_t(508), errorCode(m));
+
+    // The other process lets go of base+1: the next reservation takes (base, base+1) and
+    // holds base+1 until the reservation expires, then closes it.
+    others[0] = UniqueFd();
+    m = evenPortAllocate(three.fd);
+    CPPUNIT_ASSERT(m.is(Method::Allocate, MessageClass::SuccessResponse));
+    relayed = *stun::decodeXorAddress(m.find(attr::XorRelayedAddress)->value, m.transactionId());
+    CPPUNIT_ASSERT_EQUAL(static_cast<int>(base), static_cast<int>(relayed.port()));
+    CPPUNIT_ASSERT(!bindLoopbackPort(base + 1).has_value());
+    h.clock.advance(31);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), h.ports[0]->expireReservations(h.clock.monotonicMs()));
+    CPPUNIT_ASSERT(bindLoopbackPort(base + 1).has_value());
+  }
+
+  // Every client's first request is challenged; many clients behind one address (one NAT,
+  // uclient -m 100 on one host) must all get their 401 at once with the defaults.
+  void challengesFromOneAddressAreNotThrottledByDefault()
+  {
+    Harness h;
+    Socket client(SOCK_DGRAM);
+    CPPUNIT_ASSERT_EQUAL(150, countChallenges(h, client.fd, 150));
+  }
+
+  // Reflection bound: a source gets at most burst answers at once, then `rate` per second.
+  void challengesAreBoundedByBurstAndRate()
+  {
+    Harness h([](TurnRuntime& r) {
+      r.rejectRate = 2;
+      r.rejectBurst = 10;
+    });
+    Socket client(SOCK_DGRAM);
+    const int first = countChallenges(h, client.fd, 40);
+    // 10 at once plus at most the refill during the exchange (≈1-2 s at 2/s).
+    CPPUNIT_ASSERT_MESSAGE(std::to_string(first), first >= 10 && first <= 15);
+    ::usleep(1500 * 1000);
+    const int later = countChallenges(h, client.fd, 20);
+    CPPUNIT_ASSERT_MESSAGE(std::to_string(later), later >= 2 && later <= 10);
   }
 
   void tcpFramingPadsChannelData()

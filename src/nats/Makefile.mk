@@ -23,7 +23,7 @@ src_nats_cli_talk_nats_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(NATS_CFLAGS)
 src_nats_cli_talk_nats_SOURCES = \
 	src/nats/cli/Main.cpp \
 	src/nats/cli/NatsCli.cpp src/nats/cli/NatsCli.hpp \
-	src/nats/cli/Bench.cpp src/nats/cli/Bench.hpp
+	src/nats/cli/Bench.cpp src/nats/cli/Bench.hpp src/nats/cli/BenchStats.hpp
 src_nats_cli_talk_nats_LDADD = $(TALK_NATS_LIBS) $(TALK_COMMON_LIBS)
 
 # Plain cnats reference program for scripts/bench-nats (not installed).

@@ -1,6 +1,8 @@
 // Reference point for scripts/bench-nats: the same measurements as `talk-nats bench`,
 // written the plain cnats way (no event loop adapter, cnats's own threads, blocking
 // natsConnection_Request). Output lines have the same format so the script can compare.
+#include "nats/cli/BenchStats.hpp"
+
 #include <nats/nats.h>
 
 #include <algorithm>
@@ -41,30 +43,15 @@ void onMessage(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg, 
   }
 }
 
+using talk::nats::bench::cpuMicros;
+using talk::nats::bench::percentile;
+
 void onRequest(natsConnection* nc, natsSubscription* /*sub*/, natsMsg* msg, void* /*closure*/)
 {
   natsConnection_Publish(nc, natsMsg_GetReply(msg), natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
   natsMsg_Destroy(msg);
 }
 
-// CPU time (user + system, all threads) of this process, in microseconds.
-double cpuMicros()
-{
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
-    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-double percentile(const std::vector<double>& sorted, double p)
-{
-  if (sorted.empty()) {
-    return 0.0;
-  }
-  auto rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.999999);
-  rank = std::clamp<size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
-}
 
 // sendAsap: what cnats's documentation recommends for a connection that answers
 // requests (without it, replies wait for the flusher thread, about a millisecond).

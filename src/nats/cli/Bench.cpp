@@ -3,6 +3,7 @@
 #include "common/ev/EventLoop.hpp"
 #include "common/ev/Watchers.hpp"
 #include "nats/BusFactory.hpp"
+#include "nats/cli/BenchStats.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +19,9 @@ namespace talk::nats::cli {
 
 namespace {
 
+using bench::cpuMicros;
+using bench::percentile;
+
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start, Clock::time_point end)
@@ -25,25 +29,6 @@ double secondsSince(Clock::time_point start, Clock::time_point end)
   return std::chrono::duration<double>(end - start).count();
 }
 
-// CPU time (user + system, all threads) of this process, in microseconds.
-double cpuMicros()
-{
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
-    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-// Nearest-rank percentile of sorted samples.
-double percentile(const std::vector<double>& sorted, double p)
-{
-  if (sorted.empty()) {
-    return 0.0;
-  }
-  auto rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()) + 0.999999);
-  rank = std::clamp<size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
-}
 
 // Runs the loop until done() is called or the deadline passes.
 class Phase : private ev::Timer::Listener

@@ -1,0 +1,1 @@
+# libtalk-sfu and talk-sfu (fragment filled by its component)

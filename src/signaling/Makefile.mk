@@ -1,0 +1,1 @@
+# libtalk-signaling and talk-signaling (fragment filled by its component)

@@ -1,0 +1,1 @@
+# unit tests of libtalk-rtc (fragment filled by its component)

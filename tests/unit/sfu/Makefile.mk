@@ -1,0 +1,1 @@
+# unit tests of libtalk-sfu (fragment filled by its component)

@@ -1,0 +1,1 @@
+# unit tests of libtalk-signaling and its backend library (fragment filled by its component)

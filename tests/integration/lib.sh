@@ -35,11 +35,14 @@ t_bin() {
   fi
 }
 
-# A TCP+UDP port nobody listens on (loopback), from a wide random range.
+# A TCP+UDP port nobody listens on (loopback), from 10000-32767: below the kernel's
+# ephemeral range (32768-60999), so no outgoing connection can hold it, and below the TURN
+# relay units (61000+). Another test may still take it before we bind: servers started
+# with t_start_nats are retried on a new port when that happens.
 t_free_port() {
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % 22768))
     if [ -z "$(ss -Hlntu "( sport = :$p )" 2>/dev/null)" ]; then
       echo "$p"
       return 0
@@ -67,14 +70,25 @@ t_start() {
   T_PIDS+=("$T_LAST_PID")
 }
 
-# Start a real nats-server on a free loopback port; sets NATS_PORT, NATS_PID and NATS_URL.
+# Start a real nats-server on a loopback port; sets NATS_PORT, NATS_PID and NATS_URL.
+# With no port given, a port taken by someone else between choosing and binding (parallel
+# tests) is retried on another one; ready means this server's log says it is ready.
 t_start_nats() {
-  NATS_PORT=${1:-$(t_free_port)}
+  local fixed=${1:-} name=${T_NATS_NAME:-nats-server} attempt i
   shift || true
-  t_start nats-server nats-server -a 127.0.0.1 -p "$NATS_PORT" "$@"
-  NATS_PID=$T_LAST_PID
-  NATS_URL="nats://127.0.0.1:$NATS_PORT"
-  t_wait_port "$NATS_PORT" t 10
+  for attempt in 1 2 3 4 5; do
+    NATS_PORT=${fixed:-$(t_free_port)}
+    t_start "$name" nats-server -a 127.0.0.1 -p "$NATS_PORT" "$@"
+    NATS_PID=$T_LAST_PID
+    NATS_URL="nats://127.0.0.1:$NATS_PORT"
+    for i in $(seq 100); do
+      grep -q 'Server is ready' "$T_DIR/$name.log" 2>/dev/null && return 0
+      kill -0 "$NATS_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    [ -z "$fixed" ] || return 1
+  done
+  return 1
 }
 
 # Runs a check's command with its output in $T_DIR/check.out. A program is bounded by

@@ -105,10 +105,11 @@ check "oversized payload is rejected" bash -c oversized
 check "usage error exits with 2" bash -c 'fails_with "$@"' fails_with 2 "takes 2 argument" 5 "$TALK_NATS" pub only-subject
 
 # A second server that wants a password.
-AUTH_PORT=$(t_free_port)
-t_start nats-auth nats-server -a 127.0.0.1 -p "$AUTH_PORT" --user alice --pass "correct-horse"
-t_wait_port "$AUTH_PORT" t 10
-AUTH_URL="nats://127.0.0.1:$AUTH_PORT"
+MAIN_NATS_URL=$NATS_URL
+T_NATS_NAME=nats-auth t_start_nats "" --user alice --pass "correct-horse" ||
+  echo "# the nats-server with authentication did not start"
+AUTH_URL=$NATS_URL
+NATS_URL=$MAIN_NATS_URL
 check "wrong password fails clearly" \
   bash -c 'fails_with "$@"' fails_with 1 "rejected the credentials" 10 "$TALK_NATS" --server "$AUTH_URL" --user alice --password wrong pub a b
 check "the password never appears in the error" \

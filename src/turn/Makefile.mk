@@ -38,6 +38,8 @@ TURN_SERVER_SOURCES = \
 	src/turn/server/AllocationManager.cpp src/turn/server/AllocationManager.hpp \
 	src/turn/server/TurnMetrics.cpp src/turn/server/TurnMetrics.hpp \
 	src/turn/server/TurnWorker.cpp src/turn/server/TurnWorker.hpp \
+	src/turn/server/TurnWorkerDataPath.cpp src/turn/server/TurnWorkerAllocate.cpp \
+	src/turn/server/TurnWorkerAllocationRequests.cpp \
 	src/turn/server/TurnServer.cpp src/turn/server/TurnServer.hpp
 
 sbin_PROGRAMS += src/turn/talk-turn

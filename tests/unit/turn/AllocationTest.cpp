@@ -108,8 +108,11 @@ public:
       CPPUNIT_ASSERT(c != nullptr);
       CPPUNIT_ASSERT(c->peer == peerOf(k));
       CPPUNIT_ASSERT_EQUAL(numberOf(k), c->number);
+      // The peer index finds the same binding.
+      CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(k)), 400) == c);
     }
     CPPUNIT_ASSERT(a.channelByNumber(0x4002 + 99, 400) == nullptr);
+    CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(addr("203.0.113.1:999")), 400) == nullptr);
     CPPUNIT_ASSERT(a.channelByNumber(0x7F01, 400) == nullptr);
     a.sweep(700);
     CPPUNIT_ASSERT_EQUAL(size_t(50), a.channelCount());
@@ -122,11 +125,14 @@ public:
         CPPUNIT_ASSERT(c != nullptr);
         CPPUNIT_ASSERT(c->peer == peerOf(k));
       }
+      CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(k)), 700) == c);
     }
     // A freed number can be bound again to another peer and is found.
     CPPUNIT_ASSERT(a.bindChannel(numberOf(0), addr("198.51.100.77:5"), 700));
     CPPUNIT_ASSERT(a.channelByNumber(numberOf(0), 700)->peer == addr("198.51.100.77:5"));
+    CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(addr("198.51.100.77:5")), 700) == a.channelByNumber(numberOf(0), 700));
     a.sweep(2000);
+    CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(1)), 2000) == nullptr);
     CPPUNIT_ASSERT(a.channelByNumber(numberOf(1), 2000) == nullptr);
   }
 

@@ -53,3 +53,7 @@ src_turn_libtalk_turn_a_SOURCES = $(TURN_PROTOCOL_SOURCES) $(TURN_SERVER_SOURCES
 
 # What a program or test linking libtalk-turn needs (common after turn: link order).
 TALK_TURN_LIBS = src/turn/libtalk-turn.a $(TALK_COMMON_LIBS)
+
+# Loopback floor of scripts/bench turn: a plain recvmmsg/sendmmsg forwarder and its load.
+noinst_PROGRAMS += tests/bench/udp-relay-floor
+tests_bench_udp_relay_floor_SOURCES = tests/bench/udp-relay-floor.cpp

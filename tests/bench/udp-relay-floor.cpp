@@ -7,7 +7,8 @@
 //     One listening socket for all clients; one "relay" socket per client address
 //     (created on its first packet, like a TURN allocation's relay socket) that sends to
 //     the peer; what the peer sends back to a relay socket goes to its client from the
-//     listening socket. Runs until SIGTERM.
+//     listening socket. What one epoll round produces is sent when the round ends, one
+//     sendmmsg per socket. Runs until SIGTERM.
 //   udp-relay-floor load --server IP:PORT -m CLIENTS -n MSGS -l LEN -z INTERVAL_MS
 //     CLIENTS sockets, each sending MSGS datagrams of LEN bytes every INTERVAL_MS, like
 //     uclient; then waits up to 2 s for stragglers and prints
@@ -29,6 +30,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,21 +121,29 @@ struct Batches
   }
 };
 
+// Datagrams queued during one epoll round and sent when it ends, one sendmmsg per socket
+// (what talk-turn's SendBatcher does per loop iteration). Copied into an arena because the
+// receive buffers are reused by the next recvmmsg.
 struct Outgoing
 {
-  std::array<mmsghdr, Batch> msgs{};
-  std::array<iovec, Batch> iov{};
-  std::array<sockaddr_storage, Batch> to{};
-  int count = 0;
+  static constexpr size_t Max = 1024;
+  std::vector<char> arena = std::vector<char>(Max * MaxDatagram);
+  std::array<mmsghdr, Max> msgs{};
+  std::array<iovec, Max> iov{};
+  std::array<sockaddr_storage, Max> to{};
+  std::array<int, Max> fds{};
+  size_t count = 0;
 
-  void add(int fd, const char* data, size_t size, const sockaddr_storage& dest, int& pendingFd)
+  void add(int fd, const char* data, size_t size, const sockaddr_storage& dest)
   {
-    if (count == Batch || (count > 0 && pendingFd != fd)) {
-      flush(pendingFd);
+    if (count == Max) {
+      flush();
     }
-    pendingFd = fd;
+    char* slot = arena.data() + count * MaxDatagram;
+    std::memcpy(slot, data, size);
+    fds[count] = fd;
     to[count] = dest;
-    iov[count] = {const_cast<char*>(data), size};
+    iov[count] = {slot, size};
     msgs[count] = {};
     msgs[count].msg_hdr.msg_name = &to[count];
     msgs[count].msg_hdr.msg_namelen = length(dest);
@@ -141,15 +151,25 @@ struct Outgoing
     msgs[count].msg_hdr.msg_iovlen = 1;
     ++count;
   }
-  void flush(int fd)
+  // Runs of the same socket go out in one call; a full socket buffer drops the rest of the
+  // run, like a real relay.
+  void flush()
   {
-    int done = 0;
-    while (done < count) {
-      int n = ::sendmmsg(fd, msgs.data() + done, static_cast<unsigned>(count - done), 0);
-      if (n <= 0) {
-        break; // dropped, like a full socket buffer in a real relay
+    size_t start = 0;
+    while (start < count) {
+      size_t end = start + 1;
+      while (end < count && fds[end] == fds[start]) {
+        ++end;
       }
-      done += n;
+      size_t done = start;
+      while (done < end) {
+        int n = ::sendmmsg(fds[start], msgs.data() + done, static_cast<unsigned>(end - done), 0);
+        if (n <= 0) {
+          break;
+        }
+        done += static_cast<size_t>(n);
+      }
+      start = end;
     }
     count = 0;
   }
@@ -159,12 +179,16 @@ int forward(const sockaddr_storage& listenAddress, const sockaddr_storage& peer,
 {
   std::signal(SIGTERM, [](int) { g_stop = 1; });
   int listener = udpSocket(listenAddress.ss_family, &listenAddress);
+  // The same buffers as talk-turn's listening sockets (UdpListener), for the same bursts.
+  int size = 4 * 1024 * 1024;
+  ::setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  ::setsockopt(listener, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   int ep = ::epoll_create1(EPOLL_CLOEXEC);
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = ~uint64_t(0);
   ::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
-  std::map<std::string, size_t> relayOf;  // client -> relays index (only on a new client)
+  std::unordered_map<std::string, size_t> relayOf; // client address -> relays index
   struct Relay
   {
     int fd;
@@ -172,8 +196,8 @@ int forward(const sockaddr_storage& listenAddress, const sockaddr_storage& peer,
   };
   std::vector<Relay> relays;
   Batches in;
-  Outgoing out;
-  int outFd = -1;
+  Outgoing toPeers;   // one relay socket each
+  Outgoing toClients; // all on the listening socket: one sendmmsg per round
   if (!ready.empty()) {
     std::ofstream(ready) << "ready\n";
   }
@@ -187,11 +211,11 @@ int forward(const sockaddr_storage& listenAddress, const sockaddr_storage& peer,
       while ((got = in.receive(fd)) > 0) {
         for (int i = 0; i < got; ++i) {
           const char* data = in.data[i].data();
-          const size_t size = in.msgs[i].msg_len;
+          const size_t bytes = in.msgs[i].msg_len;
           if (fd == listener) {
-            // Client -> peer, from this client's relay socket.
             auto it = relayOf.find(key(in.from[i]));
             if (it == relayOf.end()) {
+              // First packet of a client: its relay socket, like a TURN allocation's.
               Relay r{udpSocket(peer.ss_family, nullptr), in.from[i]};
               epoll_event rev{};
               rev.events = EPOLLIN;
@@ -200,21 +224,18 @@ int forward(const sockaddr_storage& listenAddress, const sockaddr_storage& peer,
               it = relayOf.emplace(key(in.from[i]), relays.size()).first;
               relays.push_back(r);
             }
-            out.add(relays[it->second].fd, data, size, peer, outFd);
+            toPeers.add(relays[it->second].fd, data, bytes, peer);
           } else {
-            // Peer -> client, from the listening socket.
-            out.add(listener, data, size, relays[id].client, outFd);
+            toClients.add(listener, data, bytes, relays[id].client);
           }
-        }
-        // Sent before the next receive reuses the buffers.
-        if (out.count > 0) {
-          out.flush(outFd);
         }
         if (got < Batch) {
           break;
         }
       }
     }
+    toPeers.flush();
+    toClients.flush();
   }
   return 0;
 }

@@ -75,7 +75,12 @@ void Allocation::rebuildChannelIndex()
     size *= 2;
   }
   d_channelSlots.assign(size, 0);
-  d_peerSlots.assign(size, 0);
+  if (d_channels.size() > LinearPeerLookup) {
+    d_peerSlots.assign(size, 0);
+  }
+  else {
+    d_peerSlots.clear();
+  }
   const size_t mask = size - 1;
   for (size_t i = 0; i < d_channels.size(); ++i) {
     size_t slot = channelSlot(d_channels[i].number, mask);
@@ -83,6 +88,9 @@ void Allocation::rebuildChannelIndex()
       slot = (slot + 1) & mask;
     }
     d_channelSlots[slot] = static_cast<uint16_t>(i + 1);
+    if (d_peerSlots.empty()) {
+      continue;
+    }
     slot = static_cast<size_t>(hashAddressKey(d_channels[i].peerKey)) & mask;
     while (d_peerSlots[slot] != 0) {
       slot = (slot + 1) & mask;
@@ -95,7 +103,13 @@ const ChannelBinding* Allocation::channelByPeer(const AddressKey& peer, double n
 {
   const size_t size = d_peerSlots.size();
   if (size == 0) {
-    return nullptr; // no channels: the common Data-indication case costs no hashing
+    // A few channels (the usual Talk case: one): comparing them costs less than hashing.
+    for (const ChannelBinding& c : d_channels) {
+      if (c.peerKey == peer) {
+        return c.expires > now ? &c : nullptr;
+      }
+    }
+    return nullptr;
   }
   const size_t mask = size - 1;
   // Seeded hash: peers choose their source addresses, so a predictable slot would let one

@@ -22,6 +22,7 @@ class AllocationTest : public CppUnit::TestFixture
   CPPUNIT_TEST(sweepAndNextExpiry);
   CPPUNIT_TEST(bandwidthCap);
   CPPUNIT_TEST(manyChannelsAreFoundByNumber);
+  CPPUNIT_TEST(peerLookupAcrossTheIndexThreshold);
   CPPUNIT_TEST_SUITE_END();
 
   Allocation make() { return Allocation(1, FiveTuple{AddressKey::from(addr("192.0.2.1:5000")), 1, Transport::Udp}, addr("192.0.2.1:5000")); }
@@ -134,6 +135,29 @@ public:
     a.sweep(2000);
     CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(1)), 2000) == nullptr);
     CPPUNIT_ASSERT(a.channelByNumber(numberOf(1), 2000) == nullptr);
+  }
+
+  // Crossing the threshold between scanning and hashing peers, both ways.
+  void peerLookupAcrossTheIndexThreshold()
+  {
+    Allocation a = make();
+    auto peerOf = [](int k) { return addr("198.51.100." + std::to_string(k + 1) + ":" + std::to_string(4000 + k)); };
+    for (int k = 0; k < 6; ++k) {
+      // k < 3 expire at 600, the others at 900.
+      CPPUNIT_ASSERT(a.bindChannel(static_cast<uint16_t>(0x4000 + k), peerOf(k), k < 3 ? 0 : 300));
+      for (int j = 0; j <= k; ++j) {
+        const ChannelBinding* c = a.channelByPeer(AddressKey::from(peerOf(j)), 400);
+        CPPUNIT_ASSERT(c != nullptr);
+        CPPUNIT_ASSERT_EQUAL(static_cast<uint16_t>(0x4000 + j), c->number);
+      }
+      CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(k + 1)), 400) == nullptr);
+    }
+    a.sweep(700); // 3 left: back to scanning
+    CPPUNIT_ASSERT_EQUAL(size_t(3), a.channelCount());
+    for (int k = 0; k < 6; ++k) {
+      const ChannelBinding* c = a.channelByPeer(AddressKey::from(peerOf(k)), 700);
+      CPPUNIT_ASSERT(k < 3 ? c == nullptr : c != nullptr && c->number == 0x4000 + k);
+    }
   }
 
   void sweepAndNextExpiry()

@@ -1,7 +1,8 @@
 // turn-probe: a scripted TURN client over UDP for integration tests. It allocates with
 // long-term credentials and then runs a list of steps, each with the response it expects:
 //
-//   turn-probe --server 127.0.0.1:3478 --user U --password P [--timeout-ms N] STEP...
+//   turn-probe --server 127.0.0.1:3478 --user U --password P [--timeout-ms N]
+//              [--additional-type 0x8000|0x8032] STEP...
 //   STEP: allocate EXPECT | permission PEER[,PEER...] EXPECT | channelbind CHANNEL PEER EXPECT |
 //         refresh LIFETIME EXPECT | sleep SECONDS |
 //         allocate-family FAMILY EXPECT   (REQUESTED-ADDRESS-FAMILY; FAMILY 4, 6 or a raw byte)
@@ -45,6 +46,8 @@ struct Options
   std::string user;
   std::string password;
   int timeoutMs = 3000;
+  // ADDITIONAL-ADDRESS-FAMILY code point: RFC 8656's 0x8000, or coturn 4.6.1's draft 0x8032.
+  uint16_t additionalType = attr::AdditionalAddressFamily;
   std::vector<std::string> steps;
 };
 
@@ -201,7 +204,8 @@ bool expectationMet(const std::string& expect, int code)
 
 void usage()
 {
-  std::fprintf(stderr, "usage: turn-probe --server ADDR:PORT --user U --password P [--timeout-ms N] STEP...\n"
+  std::fprintf(stderr, "usage: turn-probe --server ADDR:PORT --user U --password P [--timeout-ms N]\n"
+                       "                  [--additional-type 0x8000|0x8032] STEP...\n"
                        "  STEP: allocate EXPECT | permission PEER EXPECT | channelbind CH PEER EXPECT |\n"
                        "        refresh LIFETIME EXPECT | sleep SECONDS | allocate-family 4|6|N EXPECT |\n"
                        "        allocate-dual EXPECT | allocate-conflict EXPECT | refresh-family F LIFETIME EXPECT |\n"
@@ -258,6 +262,8 @@ int main(int argc, char** argv)
       o.password = argv[++i];
     } else if (a == "--timeout-ms" && i + 1 < argc) {
       o.timeoutMs = std::atoi(argv[++i]);
+    } else if (a == "--additional-type" && i + 1 < argc) {
+      o.additionalType = static_cast<uint16_t>(std::strtoul(argv[++i], nullptr, 0));
     } else {
       break;
     }
@@ -322,11 +328,11 @@ int main(int argc, char** argv)
       allocate("allocate family " + family, expect, {{attr::RequestedAddressFamily, familyValue(familyByte(family))}});
     } else if (step == "allocate-dual" && i + 1 < argc) {
       std::string expect = argv[++i];
-      allocate("allocate dual", expect, {{attr::AdditionalAddressFamily, familyValue(0x02)}});
+      allocate("allocate dual", expect, {{o.additionalType, familyValue(0x02)}});
     } else if (step == "allocate-conflict" && i + 1 < argc) {
       std::string expect = argv[++i];
       allocate("allocate requested+additional family", expect,
-               {{attr::RequestedAddressFamily, familyValue(0x01)}, {attr::AdditionalAddressFamily, familyValue(0x02)}});
+               {{attr::RequestedAddressFamily, familyValue(0x01)}, {o.additionalType, familyValue(0x02)}});
     } else if (step == "relays" && i + 1 < argc) {
       std::string want = argv[++i];
       std::string got;

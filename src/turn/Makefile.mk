@@ -38,6 +38,8 @@ TURN_SERVER_SOURCES = \
 	src/turn/server/AllocationManager.cpp src/turn/server/AllocationManager.hpp \
 	src/turn/server/TurnMetrics.cpp src/turn/server/TurnMetrics.hpp \
 	src/turn/server/TurnWorker.cpp src/turn/server/TurnWorker.hpp \
+	src/turn/server/TurnWorkerDataPath.cpp src/turn/server/TurnWorkerAllocate.cpp \
+	src/turn/server/TurnWorkerAllocationRequests.cpp \
 	src/turn/server/TurnServer.cpp src/turn/server/TurnServer.hpp
 
 sbin_PROGRAMS += src/turn/talk-turn
@@ -51,3 +53,7 @@ src_turn_libtalk_turn_a_SOURCES = $(TURN_PROTOCOL_SOURCES) $(TURN_SERVER_SOURCES
 
 # What a program or test linking libtalk-turn needs (common after turn: link order).
 TALK_TURN_LIBS = src/turn/libtalk-turn.a $(TALK_COMMON_LIBS)
+
+# Loopback floor of scripts/bench turn: a plain recvmmsg/sendmmsg forwarder and its load.
+noinst_PROGRAMS += tests/bench/udp-relay-floor
+tests_bench_udp_relay_floor_SOURCES = tests/bench/udp-relay-floor.cpp

@@ -3,6 +3,7 @@
 #include "common/util/Error.hpp"
 #include "turn/server/TlsContext.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -36,7 +37,9 @@ void describeTurnSettings(config::Schema& schema)
   schema.stringList("relay.addresses", {},
                     "Local IP addresses relayed transport addresses are allocated on, at most one\n"
                     "IPv4 and one IPv6 address, e.g. [ \"192.0.2.10\", \"2001:db8::10\" ].\n"
-                    "[] = the first global IPv4 address of the host (127.0.0.1 if there is none).\n"
+                    "[] = the host's own: its first IPv4 address that is not loopback or\n"
+                    "link-local (127.0.0.1 if there is none) and, if it has one, its first such\n"
+                    "IPv6 address (global unicast preferred to ULA).\n"
                     "Fixed at start.");
   schema.stringList("relay.external_addresses", {},
                     "NAT mapping: \"PUBLIC/LOCAL\" pairs (or a bare \"PUBLIC\" when there is one\n"
@@ -113,7 +116,24 @@ namespace {
   throw ConfigError(settings.where(key) + ": " + std::string(key) + ": " + message);
 }
 
-std::optional<SocketAddress> firstGlobalIpv4()
+// A relay address a client elsewhere could reach: not loopback, link-local, multicast or
+// unspecified (private IPv4 and ULA count: behind NAT, relay.external_addresses maps them).
+bool usableRelayIp(const SocketAddress& address)
+{
+  const uint8_t* b = address.addressBytes();
+  if (address.isV4()) {
+    return b[0] != 127 && b[0] != 0 && !(b[0] == 169 && b[1] == 254) && b[0] < 224;
+  }
+  // ::, ::1 and the IPv4-compatible and -mapped forms ::/96, ::ffff:0:0/96.
+  const bool embedded = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; }) &&
+    ((b[10] == 0 && b[11] == 0) || (b[10] == 0xFF && b[11] == 0xFF));
+  const bool linkLocal = b[0] == 0xFE && (b[1] & 0xC0) == 0x80;
+  return !embedded && !linkLocal && b[0] != 0xFF;
+}
+
+// The host's first usable address of `family`; a global unicast IPv6 address (2000::/3) is
+// preferred to a ULA.
+std::optional<SocketAddress> firstHostAddress(int family)
 {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) {
@@ -121,17 +141,22 @@ std::optional<SocketAddress> firstGlobalIpv4()
   }
   std::optional<SocketAddress> found;
   for (ifaddrs* it = list; it != nullptr; it = it->ifa_next) {
-    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != AF_INET || (it->ifa_flags & IFF_UP) == 0 ||
+    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != family || (it->ifa_flags & IFF_UP) == 0 ||
         (it->ifa_flags & IFF_LOOPBACK) != 0) {
       continue;
     }
-    SocketAddress address(it->ifa_addr, sizeof(sockaddr_in));
-    const uint8_t* b = address.addressBytes();
-    if (b[0] == 127 || (b[0] == 169 && b[1] == 254)) {
+    SocketAddress address(it->ifa_addr, family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
+    address.setPort(0);
+    if (!usableRelayIp(address)) {
       continue;
     }
-    found = address;
-    break;
+    const bool globalUnicast = family == AF_INET || (address.addressBytes()[0] & 0xE0) == 0x20;
+    if (!found || globalUnicast) {
+      found = address;
+    }
+    if (globalUnicast) {
+      break;
+    }
   }
   ::freeifaddrs(list);
   return found;
@@ -213,9 +238,13 @@ TurnConfig parseTurnConfig(const config::Settings& own)
     config.relays.push_back(RelayAddress{*address, *address});
   }
   if (config.relays.empty()) {
-    auto detected = firstGlobalIpv4();
-    SocketAddress address = detected ? *detected : *SocketAddress::fromIp("127.0.0.1", 0);
+    // One relay address per family the host has (RFC 6156: clients pick the family).
+    auto v4 = firstHostAddress(AF_INET);
+    SocketAddress address = v4 ? *v4 : *SocketAddress::fromIp("127.0.0.1", 0);
     config.relays.push_back(RelayAddress{address, address});
+    if (auto v6 = firstHostAddress(AF_INET6)) {
+      config.relays.push_back(RelayAddress{*v6, *v6});
+    }
   }
   for (const std::string& text : own.getStringList("relay.external_addresses")) {
     size_t slash = text.find('/');

@@ -5,11 +5,13 @@ EXTRA_DIST += tests/integration/lib.sh
 # talk-turn (turn-*.sh; servers pluggable with TURN_IMPL=talk-turn|coturn)
 TESTS += tests/integration/turn-uclient.sh tests/integration/turn-policy.sh \
 	tests/integration/turn-robustness.sh tests/integration/turn-libnice.sh \
-	tests/integration/turn-lifecycle.sh tests/integration/turn-limits.sh
+	tests/integration/turn-lifecycle.sh tests/integration/turn-limits.sh \
+	tests/integration/turn-ipv6.sh tests/integration/turn-ipv6-policy.sh
 EXTRA_DIST += tests/integration/turn-lib.sh tests/integration/turn-uclient.sh \
 	tests/integration/turn-policy.sh tests/integration/turn-robustness.sh \
 	tests/integration/turn-libnice.sh tests/integration/turn-lifecycle.sh \
-	tests/integration/turn-limits.sh \
+	tests/integration/turn-limits.sh tests/integration/turn-ipv6.sh \
+	tests/integration/turn-ipv6-policy.sh \
 	tests/integration/configs/turn.cfg.in tests/integration/configs/turn-talk.cfg.in
 include tests/integration/tools/Makefile.mk
 

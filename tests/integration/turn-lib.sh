@@ -48,7 +48,8 @@ tt_fill() {
   local in=$1 out=$2 args=() v
   for v in TURN_PORT TURN_TLS_PORT RELAY_MIN RELAY_MAX TURN_REALM TURN_USER TURN_PASSWORD \
     ALLOW_LOOPBACK THREADS METRICS_PORT CERT KEY SECRET_FILE STATIC_USERS_FILE \
-    PREVIOUS_SECRET_FILE LOG_LEVEL REJECT_RATE NONCE_LIFETIME USER_QUOTA TOTAL_QUOTA; do
+    PREVIOUS_SECRET_FILE LOG_LEVEL REJECT_RATE NONCE_LIFETIME USER_QUOTA TOTAL_QUOTA \
+    LISTEN_V6 RELAY_ADDRESSES; do
     [ -n "${!v+x}" ] && args+=(-e "s|@$v@|${!v}|g")
   done
   sed "${args[@]}" "$in" >"$out"
@@ -110,7 +111,10 @@ tt_write_talk_turn_config() {
 }
 
 # tt_start NAME [allow_loopback=1] [threads=1] [secret=S] [nonce_lifetime=600]
-#   [user_quota=0] [total_quota=0]: start the server under test with
+#   [user_quota=0] [total_quota=0] [ipv6=1] [relays=A,B|default]: start the server under test with
+# ipv6=1 adds UDP and TCP listeners on [::1]:TURN_PORT and ::1 as a second relay address;
+# relays= replaces the relay addresses (127.0.0.1 by default; "default" = none configured,
+# the server picks the host's own);
 # fresh ports; sets TURN_PORT (UDP+TCP), TURN_TLS_PORT, METRICS_PORT, RELAY_MIN/MAX, TURN_PID,
 # TURN_LOG, TURN_CONF_DIR. Returns non-zero if it is not answering Binding within 15 s.
 tt_start() {
@@ -121,6 +125,8 @@ tt_start() {
   NONCE_LIFETIME=600
   USER_QUOTA=0
   TOTAL_QUOTA=0
+  LISTEN_V6=
+  local relays=127.0.0.1 ipv6=0
   LOG_LEVEL=${TT_LOG_LEVEL:-info}
   # 401/438 answers per second per source IP, as shipped (100/s after a burst of 200);
   # every client here shares 127.0.0.1, and TT_REJECT_RATE=0 lifts the limit.
@@ -134,11 +140,18 @@ tt_start() {
     nonce_lifetime=*) NONCE_LIFETIME=${opt#nonce_lifetime=} ;;
     user_quota=*) USER_QUOTA=${opt#user_quota=} ;;
     total_quota=*) TOTAL_QUOTA=${opt#total_quota=} ;;
+    ipv6=1) ipv6=1; relays=127.0.0.1,::1 ;;
+    relays=*) relays=${opt#relays=} ;;
     *) echo "tt_start: unknown option $opt" >&2; return 2 ;;
     esac
   done
   TURN_PORT=$(t_free_port)
   TURN_TLS_PORT=$(t_free_port)
+  [ "$ipv6" = 1 ] && LISTEN_V6=", \"udp://[::1]:$TURN_PORT\", \"tcp://[::1]:$TURN_PORT\""
+  RELAY_ADDRESSES=
+  if [ "$relays" != default ]; then
+    RELAY_ADDRESSES=$(tr ',' '\n' <<<"$relays" | sed 's/.*/"&"/' | paste -sd, -)
+  fi
   METRICS_PORT=$(t_free_port)
   local span=${TT_RELAY_PORTS:-500}
   if [ -n "${TT_RELAY_MIN:-}" ]; then
@@ -162,12 +175,14 @@ tt_start() {
       t_start "$name" "$bin" --config "$TURN_CONF_DIR/turn.cfg" --foreground
     ;;
   coturn)
-    local lb=()
+    local lb=() ips=(--listening-ip=127.0.0.1) r
     [ "$ALLOW_LOOPBACK" = true ] && lb=(--allow-loopback-peers)
+    [ "$ipv6" = 1 ] && ips+=(--listening-ip=::1)
+    for r in ${relays//,/ }; do [ "$r" = default ] || ips+=(--relay-ip="$r"); done
     # coturn cannot mix static users with the REST secret: static-user checks skip for it.
     local verbose=(-v)
     [ "${TT_COTURN_VERBOSE:-1}" = 1 ] || verbose=()
-    t_start "$name" turnserver -n "${verbose[@]}" --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+    t_start "$name" turnserver -n "${verbose[@]}" "${ips[@]}" \
       --listening-port="$TURN_PORT" --tls-listening-port="$TURN_TLS_PORT" \
       --min-port="$RELAY_MIN" --max-port="$RELAY_MAX" --relay-threads="$THREADS" \
       --use-auth-secret --static-auth-secret="$TURN_SECRET" --realm="$TURN_REALM" \
@@ -217,19 +232,20 @@ tt_binding() {
   grep -q "UDP reflexive addr: 127.0.0.1:[0-9]" <<<"$out"
 }
 
-# Start turnutils_peer (UDP echo) on a free port; sets PEER_PORT.
+# Start turnutils_peer (UDP echo) on a free port, on 127.0.0.1 or the address given; sets
+# PEER_PORT.
 tt_start_peer() {
   PEER_PORT=$(t_free_port)
-  t_start "peer-$PEER_PORT" turnutils_peer -L 127.0.0.1 -p "$PEER_PORT"
+  t_start "peer-$PEER_PORT" turnutils_peer -L "${1:-127.0.0.1}" -p "$PEER_PORT"
   t_wait_port "$PEER_PORT" u 10
 }
 
 # Run turnutils_uclient against the server (port and address appended); output kept in
-# $T_DIR/uclient.out. Sets UC_RC, UC_SENT, UC_RECV, UC_LOST from its closing summary.
+# $T_DIR/uclient.out (server TT_SERVER_HOST, default 127.0.0.1). Sets UC_RC, UC_SENT, UC_RECV, UC_LOST from its closing summary.
 tt_uclient_run() {
   local port=$TURN_PORT a
   for a in "$@"; do [ "$a" = -S ] && port=$TURN_TLS_PORT; done
-  timeout "$TT_UCLIENT_TIMEOUT" turnutils_uclient "$@" -p "$port" 127.0.0.1 >"$T_DIR/uclient.out" 2>&1
+  timeout "$TT_UCLIENT_TIMEOUT" turnutils_uclient "$@" -p "$port" "${TT_SERVER_HOST:-127.0.0.1}" >"$T_DIR/uclient.out" 2>&1
   UC_RC=$?
   UC_SENT=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\1/p' "$T_DIR/uclient.out" | tail -n1)
   UC_RECV=$(sed -n 's/.*start_mclient: tot_send_msgs=\([0-9]*\), tot_recv_msgs=\([0-9]*\)$/\2/p' "$T_DIR/uclient.out" | tail -n1)

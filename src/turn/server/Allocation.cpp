@@ -66,6 +66,8 @@ void Allocation::rebuildChannelIndex()
   if (d_channels.empty()) {
     d_channelSlots.clear();
     d_channelSlots.shrink_to_fit();
+    d_peerSlots.clear();
+    d_peerSlots.shrink_to_fit();
     return;
   }
   size_t size = 4;
@@ -73,6 +75,12 @@ void Allocation::rebuildChannelIndex()
     size *= 2;
   }
   d_channelSlots.assign(size, 0);
+  if (d_channels.size() > LinearPeerLookup) {
+    d_peerSlots.assign(size, 0);
+  }
+  else {
+    d_peerSlots.clear();
+  }
   const size_t mask = size - 1;
   for (size_t i = 0; i < d_channels.size(); ++i) {
     size_t slot = channelSlot(d_channels[i].number, mask);
@@ -80,17 +88,42 @@ void Allocation::rebuildChannelIndex()
       slot = (slot + 1) & mask;
     }
     d_channelSlots[slot] = static_cast<uint16_t>(i + 1);
+    if (d_peerSlots.empty()) {
+      continue;
+    }
+    slot = static_cast<size_t>(hashAddressKey(d_channels[i].peerKey)) & mask;
+    while (d_peerSlots[slot] != 0) {
+      slot = (slot + 1) & mask;
+    }
+    d_peerSlots[slot] = static_cast<uint16_t>(i + 1);
   }
 }
 
 const ChannelBinding* Allocation::channelByPeer(const AddressKey& peer, double now) const
 {
-  for (const ChannelBinding& c : d_channels) {
+  const size_t size = d_peerSlots.size();
+  if (size == 0) {
+    // A few channels (the usual Talk case: one): comparing them costs less than hashing.
+    for (const ChannelBinding& c : d_channels) {
+      if (c.peerKey == peer) {
+        return c.expires > now ? &c : nullptr;
+      }
+    }
+    return nullptr;
+  }
+  const size_t mask = size - 1;
+  // Seeded hash: peers choose their source addresses, so a predictable slot would let one
+  // peer lengthen every probe (style.md rule 6).
+  for (size_t slot = static_cast<size_t>(hashAddressKey(peer)) & mask;; slot = (slot + 1) & mask) {
+    const uint16_t entry = d_peerSlots[slot];
+    if (entry == 0) {
+      return nullptr;
+    }
+    const ChannelBinding& c = d_channels[entry - 1U];
     if (c.peerKey == peer) {
       return c.expires > now ? &c : nullptr;
     }
   }
-  return nullptr;
 }
 
 bool Allocation::bindChannel(uint16_t number, const SocketAddress& peer, double now)

@@ -3,8 +3,10 @@
 // channel bindings, lifetime, and the credential it was created with. Domain object: the
 // sockets are owned here but read and written by the worker; all times are loop seconds.
 // Permissions are a short vector scanned linearly: a Talk client has a handful of peers.
-// Channels are looked up by number for every ChannelData packet, so they also get a small
-// open-addressing index (rebuilt on the rare bind/sweep, never allocated per packet).
+// Channels are looked up by number for every ChannelData packet and by peer for every
+// packet a peer sends, so they also get small open-addressing indexes (rebuilt on the rare
+// bind/sweep, never allocated per packet); by peer only above a few channels, where a scan
+// would start to cost more than one hash.
 #include "turn/auth/Authenticator.hpp"
 #include "turn/server/FiveTuple.hpp"
 #include "turn/server/RelaySocket.hpp"
@@ -102,6 +104,10 @@ private:
   // channels. 8 bytes for a typical allocation with 1-2 channels, where a table indexed
   // directly by number - 0x4000 would cost 16-32 KiB for each allocation with a channel.
   std::vector<uint16_t> d_channelSlots;
+  // The same for the peer transport address (seeded hash of peerKey), same size; only with
+  // more than LinearPeerLookup channels (below that a scan is cheaper than the hash).
+  static constexpr size_t LinearPeerLookup = 4;
+  std::vector<uint16_t> d_peerSlots;
   double d_tokens{0};
   double d_lastRefill{-1};
 };

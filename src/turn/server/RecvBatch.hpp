@@ -40,6 +40,7 @@ private:
   std::array<SocketAddress, MaxMessages> d_addresses{};
   std::array<iovec, MaxMessages> d_iov{};
   std::array<mmsghdr, MaxMessages> d_headers{};
+  size_t d_filled{0}; // entries the last receive() filled
 };
 
 }

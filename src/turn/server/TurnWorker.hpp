@@ -83,6 +83,15 @@ public:
   };
 
 private:
+  // Rate-limited log categories (allowLog).
+  enum LogCategory
+  {
+    LogAuth = 0,
+    LogDenied = 1,
+    LogCapacity = 2,
+    LogOther = 3,
+  };
+
   // Transport listeners
   void onUdpReadable(UdpListener& listener) override;
   void onAccepted(TcpListener& listener, UniqueFd fd, const SocketAddress& peer) override;

@@ -48,6 +48,15 @@ std::optional<uint8_t> decodeRequestedTransport(std::span<const uint8_t> value) 
 // REQUESTED-ADDRESS-FAMILY / ADDITIONAL-ADDRESS-FAMILY: family byte + 3 reserved (4 bytes).
 // Returns the raw family byte (the caller maps unknown values to 440 / 400).
 std::optional<uint8_t> decodeAddressFamily(std::span<const uint8_t> value) noexcept;
+// The family byte of an AF_INET/AF_INET6 socket family, and back (0 for unknown bytes).
+inline uint8_t familyByte(int family) noexcept
+{
+  return family == AF_INET6 ? FamilyIpv6 : FamilyIpv4;
+}
+inline int socketFamily(uint8_t value) noexcept
+{
+  return value == FamilyIpv6 ? AF_INET6 : value == FamilyIpv4 ? AF_INET : 0;
+}
 // EVEN-PORT: 1 byte; returns the R (reserve next port) bit.
 std::optional<bool> decodeEvenPort(std::span<const uint8_t> value) noexcept;
 // RESERVATION-TOKEN: 8 opaque bytes, returned as a big-endian number.

@@ -82,6 +82,26 @@ bool MessageBuilder::add(uint16_t type, std::span<const uint8_t> value) noexcept
   return true;
 }
 
+bool MessageBuilder::addExternalData(size_t length) noexcept
+{
+  if (d_failed || d_sealed || d_integrity || length > 0xFFFF || AttributeHeaderSize > d_buf.size() - d_size) {
+    fail();
+    return false;
+  }
+  const size_t messageLength = d_size - HeaderSize + AttributeHeaderSize + length + paddingFor(length);
+  if (HeaderSize + messageLength > MaxMessageSize) {
+    fail();
+    return false;
+  }
+  ByteWriter::storeU16(d_buf, d_size, attr::Data);
+  ByteWriter::storeU16(d_buf, d_size + 2, static_cast<uint16_t>(length));
+  d_size += AttributeHeaderSize;
+  ByteWriter::storeU16(d_buf, 2, static_cast<uint16_t>(messageLength));
+  // The value is outside the buffer: nothing may follow it.
+  d_sealed = true;
+  return true;
+}
+
 bool MessageBuilder::addText(uint16_t type, std::string_view text) noexcept
 {
   return add(type, crypto::bytes(text));

@@ -55,6 +55,12 @@ public:
   bool addEvenPort(bool reserveNext) noexcept;
   bool addReservationToken(uint64_t token) noexcept;
   bool addData(std::span<const uint8_t> data) noexcept { return add(attr::Data, data); }
+  // DATA whose value the caller sends from its own buffer (scatter-gather, no copy of the
+  // payload): writes only the TLV header and counts `length` value bytes plus their padding
+  // in the message length. Must be the last attribute: bytes() then ends at the TLV header,
+  // and the caller sends `length` value bytes and paddingFor(length) zero bytes after it.
+  bool addExternalData(size_t length) noexcept;
+  static constexpr size_t paddingFor(size_t length) noexcept { return (4 - length % 4) % 4; }
   // ADDRESS-ERROR-CODE (RFC 8656): family byte, then the ERROR-CODE layout.
   bool addAddressErrorCode(uint8_t family, uint16_t code, std::string_view reason) noexcept;
   bool addPasswordAlgorithm(uint16_t algorithm) noexcept;

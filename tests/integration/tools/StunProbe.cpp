@@ -147,31 +147,68 @@ std::string StunMessage::text(uint16_t type) const
   return a != nullptr ? std::string(a->value.begin(), a->value.end()) : std::string();
 }
 
-std::optional<sockaddr_storage> StunMessage::xorAddress(uint16_t type) const
+namespace {
+
+std::optional<sockaddr_storage> decodeXor(const StunAttribute& a, const std::vector<uint8_t>& raw)
 {
-  const auto* a = find(type);
-  if (a == nullptr || a->value.size() < 8) {
+  if (a.value.size() < 8) {
     return std::nullopt;
   }
   sockaddr_storage ss{};
-  uint16_t port = getU16(&a->value[2]) ^ static_cast<uint16_t>(MagicCookie >> 16);
-  if (a->value[1] == 0x01 && a->value.size() == 8) {
+  uint16_t port = getU16(&a.value[2]) ^ static_cast<uint16_t>(MagicCookie >> 16);
+  if (a.value[1] == 0x01 && a.value.size() == 8) {
     auto& sin = reinterpret_cast<sockaddr_in&>(ss);
     sin.sin_family = AF_INET;
     sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(getU32(&a->value[4]) ^ MagicCookie);
+    sin.sin_addr.s_addr = htonl(getU32(&a.value[4]) ^ MagicCookie);
     return ss;
   }
-  if (a->value[1] == 0x02 && a->value.size() == 20) {
+  if (a.value[1] == 0x02 && a.value.size() == 20) {
     auto& sin6 = reinterpret_cast<sockaddr_in6&>(ss);
     sin6.sin6_family = AF_INET6;
     sin6.sin6_port = htons(port);
     for (size_t i = 0; i < 16; ++i) {
-      sin6.sin6_addr.s6_addr[i] = a->value[4 + i] ^ raw[4 + i];
+      sin6.sin6_addr.s6_addr[i] = a.value[4 + i] ^ raw[4 + i];
     }
     return ss;
   }
   return std::nullopt;
+}
+
+}
+
+std::optional<sockaddr_storage> StunMessage::xorAddress(uint16_t type) const
+{
+  const auto* a = find(type);
+  return a != nullptr ? decodeXor(*a, raw) : std::nullopt;
+}
+
+std::vector<sockaddr_storage> StunMessage::xorAddresses(uint16_t type) const
+{
+  std::vector<sockaddr_storage> out;
+  for (const auto& a : attributes) {
+    if (a.type == type) {
+      if (auto address = decodeXor(a, raw)) {
+        out.push_back(*address);
+      }
+    }
+  }
+  return out;
+}
+
+bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b)
+{
+  if (a.ss_family != b.ss_family) {
+    return false;
+  }
+  if (a.ss_family == AF_INET) {
+    const auto& x = reinterpret_cast<const sockaddr_in&>(a);
+    const auto& y = reinterpret_cast<const sockaddr_in&>(b);
+    return x.sin_port == y.sin_port && x.sin_addr.s_addr == y.sin_addr.s_addr;
+  }
+  const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+  const auto& y = reinterpret_cast<const sockaddr_in6&>(b);
+  return x.sin6_port == y.sin6_port && std::memcmp(&x.sin6_addr, &y.sin6_addr, 16) == 0;
 }
 
 bool StunMessage::integrityValid(const std::vector<uint8_t>& key) const

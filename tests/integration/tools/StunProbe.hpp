@@ -18,6 +18,7 @@ constexpr uint16_t Binding = 0x001;
 constexpr uint16_t Allocate = 0x003;
 constexpr uint16_t Refresh = 0x004;
 constexpr uint16_t Send = 0x006;
+constexpr uint16_t Data = 0x007;
 constexpr uint16_t CreatePermission = 0x008;
 constexpr uint16_t ChannelBind = 0x009;
 }
@@ -33,8 +34,11 @@ constexpr uint16_t Data = 0x0013;
 constexpr uint16_t Realm = 0x0014;
 constexpr uint16_t Nonce = 0x0015;
 constexpr uint16_t XorRelayedAddress = 0x0016;
+constexpr uint16_t RequestedAddressFamily = 0x0017;
 constexpr uint16_t RequestedTransport = 0x0019;
 constexpr uint16_t XorMappedAddress = 0x0020;
+constexpr uint16_t AdditionalAddressFamily = 0x8000;
+constexpr uint16_t AddressErrorCode = 0x8001;
 constexpr uint16_t Fingerprint = 0x8028;
 }
 
@@ -84,6 +88,8 @@ struct StunMessage
   int errorCode() const;
   std::string text(uint16_t type) const;
   std::optional<sockaddr_storage> xorAddress(uint16_t type) const;
+  // Every attribute of that type, in order (a dual allocation has two XOR-RELAYED-ADDRESS).
+  std::vector<sockaddr_storage> xorAddresses(uint16_t type) const;
   // MI verifies with `key` (attributes after MI other than FINGERPRINT are not expected).
   bool integrityValid(const std::vector<uint8_t>& key) const;
   // FINGERPRINT present, last, and correct.
@@ -96,5 +102,7 @@ std::optional<StunMessage> parseStun(const uint8_t* data, size_t size);
 std::vector<uint8_t> longTermKey(const std::string& user, const std::string& realm, const std::string& password);
 std::optional<sockaddr_storage> parseAddress(const std::string& text, uint16_t defaultPort);
 std::string formatAddress(const sockaddr_storage& address);
+// Same family, IP and port.
+bool sameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
 
 }

@@ -22,6 +22,7 @@ class AllocationTest : public CppUnit::TestFixture
   CPPUNIT_TEST(sweepAndNextExpiry);
   CPPUNIT_TEST(bandwidthCap);
   CPPUNIT_TEST(manyChannelsAreFoundByNumber);
+  CPPUNIT_TEST(peerLookupAcrossTheIndexThreshold);
   CPPUNIT_TEST_SUITE_END();
 
   Allocation make() { return Allocation(1, FiveTuple{AddressKey::from(addr("192.0.2.1:5000")), 1, Transport::Udp}, addr("192.0.2.1:5000")); }
@@ -108,8 +109,11 @@ public:
       CPPUNIT_ASSERT(c != nullptr);
       CPPUNIT_ASSERT(c->peer == peerOf(k));
       CPPUNIT_ASSERT_EQUAL(numberOf(k), c->number);
+      // The peer index finds the same binding.
+      CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(k)), 400) == c);
     }
     CPPUNIT_ASSERT(a.channelByNumber(0x4002 + 99, 400) == nullptr);
+    CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(addr("203.0.113.1:999")), 400) == nullptr);
     CPPUNIT_ASSERT(a.channelByNumber(0x7F01, 400) == nullptr);
     a.sweep(700);
     CPPUNIT_ASSERT_EQUAL(size_t(50), a.channelCount());
@@ -122,12 +126,38 @@ public:
         CPPUNIT_ASSERT(c != nullptr);
         CPPUNIT_ASSERT(c->peer == peerOf(k));
       }
+      CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(k)), 700) == c);
     }
     // A freed number can be bound again to another peer and is found.
     CPPUNIT_ASSERT(a.bindChannel(numberOf(0), addr("198.51.100.77:5"), 700));
     CPPUNIT_ASSERT(a.channelByNumber(numberOf(0), 700)->peer == addr("198.51.100.77:5"));
+    CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(addr("198.51.100.77:5")), 700) == a.channelByNumber(numberOf(0), 700));
     a.sweep(2000);
+    CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(1)), 2000) == nullptr);
     CPPUNIT_ASSERT(a.channelByNumber(numberOf(1), 2000) == nullptr);
+  }
+
+  // Crossing the threshold between scanning and hashing peers, both ways.
+  void peerLookupAcrossTheIndexThreshold()
+  {
+    Allocation a = make();
+    auto peerOf = [](int k) { return addr("198.51.100." + std::to_string(k + 1) + ":" + std::to_string(4000 + k)); };
+    for (int k = 0; k < 6; ++k) {
+      // k < 3 expire at 600, the others at 900.
+      CPPUNIT_ASSERT(a.bindChannel(static_cast<uint16_t>(0x4000 + k), peerOf(k), k < 3 ? 0 : 300));
+      for (int j = 0; j <= k; ++j) {
+        const ChannelBinding* c = a.channelByPeer(AddressKey::from(peerOf(j)), 400);
+        CPPUNIT_ASSERT(c != nullptr);
+        CPPUNIT_ASSERT_EQUAL(static_cast<uint16_t>(0x4000 + j), c->number);
+      }
+      CPPUNIT_ASSERT(a.channelByPeer(AddressKey::from(peerOf(k + 1)), 400) == nullptr);
+    }
+    a.sweep(700); // 3 left: back to scanning
+    CPPUNIT_ASSERT_EQUAL(size_t(3), a.channelCount());
+    for (int k = 0; k < 6; ++k) {
+      const ChannelBinding* c = a.channelByPeer(AddressKey::from(peerOf(k)), 700);
+      CPPUNIT_ASSERT(k < 3 ? c == nullptr : c != nullptr && c->number == 0x4000 + k);
+    }
   }
 
   void sweepAndNextExpiry()

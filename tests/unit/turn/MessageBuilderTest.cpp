@@ -34,6 +34,7 @@ class MessageBuilderTest : public CppUnit::TestFixture
   CPPUNIT_TEST_SUITE(MessageBuilderTest);
   CPPUNIT_TEST(everyAttributeRoundTrips);
   CPPUNIT_TEST(paddingIsZeroed);
+  CPPUNIT_TEST(externalDataFormsTheSameMessageAsAddData);
   CPPUNIT_TEST(overflowIsSticky);
   CPPUNIT_TEST(orderingRulesEnforced);
   CPPUNIT_TEST(messageIntegrityMatchesIndependentHmac);
@@ -124,6 +125,39 @@ public:
                                 0x80, 0x22, 0x00, 0x02, 'a', 'b', 0, 0};
     CPPUNIT_ASSERT(std::memcmp(out.data() + 20, expected, sizeof(expected)) == 0);
     CPPUNIT_ASSERT_EQUAL(uint8_t(24), out[3]);
+  }
+
+  // The relay path sends header + payload + padding as three pieces: together they must be
+  // byte for byte the message addData would have built, and nothing may follow.
+  void externalDataFormsTheSameMessageAsAddData()
+  {
+    for (size_t n : {size_t(0), size_t(1), size_t(3), size_t(4), size_t(170)}) {
+      std::vector<uint8_t> payload(n);
+      for (size_t i = 0; i < n; ++i) {
+        payload[i] = static_cast<uint8_t>(i * 7 + 1);
+      }
+      std::array<uint8_t, 512> whole{};
+      MessageBuilder a(whole, Method::Data, MessageClass::Indication, test::Tid);
+      a.addXorAddress(attr::XorPeerAddress, addr("[2001:db8::7]:5000"));
+      a.addData(payload);
+      CPPUNIT_ASSERT(a.ok());
+
+      std::array<uint8_t, 64> head{};
+      MessageBuilder b(head, Method::Data, MessageClass::Indication, test::Tid);
+      b.addXorAddress(attr::XorPeerAddress, addr("[2001:db8::7]:5000"));
+      CPPUNIT_ASSERT(b.addExternalData(n));
+      std::vector<uint8_t> joined(b.bytes().begin(), b.bytes().end());
+      joined.insert(joined.end(), payload.begin(), payload.end());
+      joined.resize(joined.size() + MessageBuilder::paddingFor(n), 0);
+      CPPUNIT_ASSERT_EQUAL(a.bytes().size(), joined.size());
+      CPPUNIT_ASSERT(std::equal(joined.begin(), joined.end(), a.bytes().begin()));
+      CPPUNIT_ASSERT(Message::parse(joined).has_value());
+      CPPUNIT_ASSERT(!b.addFingerprint());
+      CPPUNIT_ASSERT(!b.ok());
+    }
+    std::array<uint8_t, 64> head{};
+    MessageBuilder c(head, Method::Data, MessageClass::Indication, test::Tid);
+    CPPUNIT_ASSERT(!c.addExternalData(65535));  // larger than a datagram with the header
   }
 
   void overflowIsSticky()

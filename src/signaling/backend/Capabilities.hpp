@@ -1,8 +1,9 @@
 #pragma once
 // Nextcloud capabilities (signaling-protocol.md §12.6), fetched with a conditional GET and
-// cached per Nextcloud base URL: at least 60 s, longer if Cache-Control max-age says so;
-// "no-cache" makes every use revalidate (a cheap 304). A 304 keeps the cached data.
-// Failures are not cached. Concurrent gets for one URL share one request.
+// cached per Nextcloud base URL: at least 60 s, longer if Cache-Control max-age says so.
+// After that time the data is revalidated (If-None-Match; a 304 keeps it). When a
+// revalidation fails the old data is still served, unless Cache-Control said no-cache or
+// must-revalidate. Failures are not cached. Concurrent gets for one URL share one request.
 #include "common/http/HttpClient.hpp"
 #include "common/util/Clock.hpp"
 #include "signaling/backend/Jwt.hpp"

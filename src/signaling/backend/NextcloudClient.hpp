@@ -111,7 +111,8 @@ public:
   // §12.5: the sessions of all rooms of one Nextcloud (one backend + base URL). Without the
   // capability session-ping-limit: one request per room. With it: entries of all rooms
   // combined into requests with "roomid":"" of at most that many entries each. done runs
-  // once after every request finished, with the first error if any failed.
+  // once after every request finished, with the first error if any failed (at once when
+  // there is no entry to report).
   void ping(std::shared_ptr<const Backend> backend, std::string baseUrl, std::vector<RoomPing> rooms,
             Callback<Done> done);
   // §12.7 add/remove a virtual session without actor options.

@@ -6,6 +6,8 @@ TESTS += tests/unit/test-signaling-backend
 tests_unit_test_signaling_backend_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS) -I$(top_srcdir)/tests/unit/signaling/backend
 tests_unit_test_signaling_backend_SOURCES = \
-	tests/unit/signaling/backend/ChecksumTest.cpp
+	tests/unit/signaling/backend/TestHttpServer.hpp \
+	tests/unit/signaling/backend/ChecksumTest.cpp \
+	tests/unit/signaling/backend/HttpClientTest.cpp
 tests_unit_test_signaling_backend_LDADD = $(TEST_MAIN_LIBS) $(TALK_SIGNALING_BACKEND_LIBS)
 # ---- end of libtalk-signaling-backend tests ----

@@ -58,6 +58,10 @@ std::optional<NormalizedUrl> normalizeBackendUrl(std::string_view input)
   if (size_t pos = text.find(OcsMarker); pos != std::string::npos) {
     text.resize(pos);
   }
+  // libcurl reads "https:///x" as host "x"; a URL parser à la Go sees an empty host.
+  if (size_t scheme = text.find("://"); scheme == std::string::npos || text.compare(scheme + 3, 1, "/") == 0) {
+    return std::nullopt;
+  }
   UrlHandle url(curl_url());
   if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return std::nullopt;

@@ -8,6 +8,10 @@ tests_unit_test_signaling_backend_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS) $(
 tests_unit_test_signaling_backend_SOURCES = \
 	tests/unit/signaling/backend/TestHttpServer.hpp \
 	tests/unit/signaling/backend/ChecksumTest.cpp \
-	tests/unit/signaling/backend/HttpClientTest.cpp
+	tests/unit/signaling/backend/TestKeys.hpp \
+	tests/unit/signaling/backend/HttpClientTest.cpp \
+	tests/unit/signaling/backend/JwtTest.cpp \
+	tests/unit/signaling/backend/ThrottlerTest.cpp \
+	tests/unit/signaling/backend/BackendRegistryTest.cpp
 tests_unit_test_signaling_backend_LDADD = $(TEST_MAIN_LIBS) $(TALK_SIGNALING_BACKEND_LIBS)
 # ---- end of libtalk-signaling-backend tests ----

@@ -10,6 +10,9 @@
 // Nextcloud deployments were tested with; signaling-protocol.md §12.1). A redirect to
 // another origin fails the request with ErrorKind::Redirect.
 //
+// TLS writes may raise SIGPIPE on a dropped connection: the process must ignore SIGPIPE
+// (daemon::LibraryScope does).
+//
 // Thread affinity: one HttpClient per loop; every method must be called on the loop thread.
 // Callbacks run on the loop, never from inside request(); a callback may start new
 // requests or cancel others, but must not destroy the HttpClient.
@@ -24,7 +27,10 @@
 #include <string_view>
 #include <vector>
 
+// Inline namespace: Request/Response here differ from those of common/http/Message.hpp
+// (the server's); distinct mangled names keep one binary from mixing their inline members.
 namespace talk::http {
+inline namespace client {
 
 struct Header
 {
@@ -142,4 +148,5 @@ private:
 // (80/443) made explicit. Returns "" for a URL libcurl cannot parse.
 std::string originOf(std::string_view url);
 
+}
 }

@@ -13,6 +13,8 @@ namespace talk::signaling::backend {
 
 namespace {
 
+constexpr size_t MaxEntries = 1024;
+
 struct CacheControl
 {
   int64_t maxAgeMs{-1};
@@ -138,11 +140,16 @@ std::string CapabilitiesCache::capabilitiesUrl(std::string_view baseUrl)
 void CapabilitiesCache::get(const std::string& baseUrl, Callback callback)
 {
   auto it = d_entries.find(baseUrl);
+  int64_t now = d_clock.monotonicMs();
   if (it == d_entries.end()) {
+    if (d_entries.size() >= MaxEntries) {
+      // With backend.allow_all any URL may come by: forget expired, idle entries first.
+      std::erase_if(d_entries, [now](const auto& item) { return item.second->request == 0 && item.second->expiresMs <= now; });
+    }
     it = d_entries.emplace(baseUrl, std::make_unique<Entry>()).first;
   }
   Entry& entry = *it->second;
-  if (entry.data && d_clock.monotonicMs() < entry.expiresMs) {
+  if (entry.data && now < entry.expiresMs) {
     callback(entry.data, true);
     return;
   }

@@ -13,7 +13,8 @@ src_signaling_backend_libtalk_signaling_backend_a_SOURCES = \
 	src/signaling/backend/BackendApi.cpp src/signaling/backend/BackendApi.hpp \
 	src/signaling/backend/Capabilities.cpp src/signaling/backend/Capabilities.hpp \
 	src/signaling/backend/NextcloudClient.cpp src/signaling/backend/NextcloudClient.hpp \
-	src/signaling/backend/HelloTokenAuthenticator.cpp src/signaling/backend/HelloTokenAuthenticator.hpp
+	src/signaling/backend/HelloTokenAuthenticator.cpp src/signaling/backend/HelloTokenAuthenticator.hpp \
+	src/signaling/backend/TurnCredentialsApi.cpp src/signaling/backend/TurnCredentialsApi.hpp
 
 # What a program linking libtalk-signaling-backend needs (it also needs libtalk-common).
 TALK_SIGNALING_BACKEND_LIBS = src/signaling/backend/libtalk-signaling-backend.a $(TALK_COMMON_LIBS) \

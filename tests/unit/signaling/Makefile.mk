@@ -9,12 +9,14 @@ tests_unit_test_signaling_backend_SOURCES = \
 	tests/unit/signaling/backend/TestHttpServer.hpp \
 	tests/unit/signaling/backend/ChecksumTest.cpp \
 	tests/unit/signaling/backend/TestKeys.hpp \
+	tests/unit/signaling/backend/TestTls.hpp \
 	tests/unit/signaling/backend/HttpClientTest.cpp \
 	tests/unit/signaling/backend/JwtTest.cpp \
 	tests/unit/signaling/backend/ThrottlerTest.cpp \
 	tests/unit/signaling/backend/BackendRegistryTest.cpp \
 	tests/unit/signaling/backend/BackendApiTest.cpp \
 	tests/unit/signaling/backend/FakeNextcloud.hpp \
-	tests/unit/signaling/backend/NextcloudClientTest.cpp
+	tests/unit/signaling/backend/NextcloudClientTest.cpp \
+	tests/unit/signaling/backend/TurnCredentialsApiTest.cpp
 tests_unit_test_signaling_backend_LDADD = $(TEST_MAIN_LIBS) $(TALK_SIGNALING_BACKEND_LIBS)
 # ---- end of libtalk-signaling-backend tests ----

@@ -1,7 +1,11 @@
 // http::HttpClient against a real local HTTP server (TestHttpServer).
 #include "common/http/HttpClient.hpp"
 
+#include "../../common/TempDir.hpp"
 #include "TestHttpServer.hpp"
+#include "TestTls.hpp"
+
+#include <csignal>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -47,6 +51,9 @@ class HttpClientTest : public CppUnit::TestFixture
   CPPUNIT_TEST(cancelSuppressesCallback);
   CPPUNIT_TEST(tlsVerificationFailsAgainstPlainServer);
   CPPUNIT_TEST(destroyWithPendingRequests);
+  CPPUNIT_TEST(tlsVerifiedByDefault);
+  CPPUNIT_TEST(tlsWithCaFile);
+  CPPUNIT_TEST(tlsSkipVerify);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -335,6 +342,58 @@ public:
     }
     loop.runOnce(false);
     CPPUNIT_ASSERT(!outcome.done());
+  }
+
+  // A real TLS server with a self-signed certificate for 127.0.0.1.
+  struct TlsRig
+  {
+    talk::test::SelfSignedCert cert;
+    TestHttpServer server{[](const ServerRequest& r) { return ServerResponse{200, {}, "secure:" + r.target}; }};
+    TlsRig()
+    {
+      std::signal(SIGPIPE, SIG_IGN); // as LibraryScope does in the daemons
+      server.setTls(cert.context());
+    }
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(server.port()) + "/tls"; }
+  };
+
+  http::Response fetch(const http::ClientOptions& options, const std::string& url)
+  {
+    ev::EventLoop loop;
+    http::HttpClient client(loop, options);
+    Outcome outcome;
+    client.request(http::Request{http::Method::Get, url, {}, "", 5}, into(outcome));
+    CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
+    return *outcome.response;
+  }
+
+  void tlsVerifiedByDefault()
+  {
+    TlsRig rig;
+    http::Response response = fetch(http::ClientOptions{}, rig.url());
+    CPPUNIT_ASSERT_EQUAL(std::string("tls"), std::string(http::errorKindName(response.errorKind)));
+    CPPUNIT_ASSERT(rig.server.requests().empty());
+  }
+
+  void tlsWithCaFile()
+  {
+    TlsRig rig;
+    talk::test::TempDir dir;
+    http::ClientOptions options;
+    options.caFile = dir.write("ca.pem", rig.cert.pem());
+    http::Response response = fetch(options, rig.url());
+    CPPUNIT_ASSERT_MESSAGE(response.error, response.ok());
+    CPPUNIT_ASSERT_EQUAL(std::string("secure:/tls"), response.body);
+  }
+
+  void tlsSkipVerify()
+  {
+    TlsRig rig;
+    http::ClientOptions options;
+    options.verifyTls = false;
+    http::Response response = fetch(options, rig.url());
+    CPPUNIT_ASSERT_MESSAGE(response.error, response.ok());
+    CPPUNIT_ASSERT_EQUAL(200L, response.status);
   }
 };
 

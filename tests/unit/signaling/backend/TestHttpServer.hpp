@@ -8,6 +8,8 @@
 #include "common/ev/EventLoop.hpp"
 #include "common/ev/Watchers.hpp"
 
+#include <openssl/ssl.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -103,6 +105,8 @@ public:
     std::lock_guard<std::mutex> lock(d_mutex);
     return d_requests;
   }
+  // Speak TLS with this context on every new connection (not owned; set before the first).
+  void setTls(SSL_CTX* context) { d_tls = context; }
   // Bytes sent on every new connection before reading (e.g. to play a non-TLS server to a
   // TLS client). Set before the first connection.
   void setGreeting(std::string greeting) { d_greeting = std::move(greeting); }
@@ -132,11 +136,11 @@ private:
   }
 
   // Reads until `buffer` holds a full request; false on EOF/error.
-  static bool readRequest(int fd, std::string& buffer, ServerRequest& out)
+  static bool readRequest(int fd, SSL* ssl, std::string& buffer, ServerRequest& out)
   {
     size_t headerEnd;
     while ((headerEnd = buffer.find("\r\n\r\n")) == std::string::npos) {
-      if (!readMore(fd, buffer)) {
+      if (!readMore(fd, ssl, buffer)) {
         return false;
       }
     }
@@ -167,7 +171,7 @@ private:
     }
     size_t length = out.headers.count("content-length") != 0 ? std::stoul(out.headers["content-length"]) : 0;
     while (buffer.size() < length) {
-      if (!readMore(fd, buffer)) {
+      if (!readMore(fd, ssl, buffer)) {
         return false;
       }
     }
@@ -176,10 +180,10 @@ private:
     return true;
   }
 
-  static bool readMore(int fd, std::string& buffer)
+  static bool readMore(int fd, SSL* ssl, std::string& buffer)
   {
     char chunk[4096];
-    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    ssize_t n = ssl != nullptr ? SSL_read(ssl, chunk, sizeof(chunk)) : ::recv(fd, chunk, sizeof(chunk), 0);
     if (n <= 0) {
       return false;
     }
@@ -206,9 +210,20 @@ private:
     if (!d_greeting.empty()) {
       ::send(fd, d_greeting.data(), d_greeting.size(), MSG_NOSIGNAL);
     }
+    SSL* ssl = nullptr;
+    if (d_tls != nullptr) {
+      ssl = SSL_new(d_tls);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {
+        SSL_free(ssl);
+        ssl = nullptr;
+        finishConnection(fd);
+        return;
+      }
+    }
     std::string buffer;
     ServerRequest request;
-    while (!d_stopping && readRequest(fd, buffer, request)) {
+    while (!d_stopping && readRequest(fd, ssl, buffer, request)) {
       request.connection = number;
       {
         std::lock_guard<std::mutex> lock(d_mutex);
@@ -236,7 +251,8 @@ private:
       }
       size_t sent = 0;
       while (sent < out.size()) {
-        ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+        ssize_t n = ssl != nullptr ? SSL_write(ssl, out.data() + sent, static_cast<int>(out.size() - sent))
+                                   : ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) {
           break;
         }
@@ -244,6 +260,15 @@ private:
       }
       request = ServerRequest{};
     }
+    if (ssl != nullptr) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    }
+    finishConnection(fd);
+  }
+
+  void finishConnection(int fd)
+  {
     {
       std::lock_guard<std::mutex> lock(d_mutex);
       --d_open;
@@ -254,6 +279,7 @@ private:
 
   Handler d_handler;
   std::string d_greeting;
+  SSL_CTX* d_tls{nullptr};
   int d_listenFd{-1};
   uint16_t d_port{0};
   std::atomic<bool> d_stopping{false};

@@ -73,6 +73,16 @@ NextcloudClient::~NextcloudClient()
   *d_alive = false;
 }
 
+http::ClientOptions NextcloudClient::httpOptions(const BackendOptions& backend, std::string_view version)
+{
+  http::ClientOptions options;
+  options.timeout = backend.timeout;
+  options.maxConnectionsPerHost = backend.connectionsPerHost;
+  options.verifyTls = !backend.skipVerify;
+  options.userAgent = "nextcloud-spreed-signaling/" + std::string(version);
+  return options;
+}
+
 std::string NextcloudClient::backendUrl(std::string_view baseUrl, bool v3)
 {
   std::string url(baseUrl);

@@ -95,6 +95,7 @@ class NextcloudClientTest : public CppUnit::TestFixture
   CPPUNIT_TEST(helloTokenErrors);
   CPPUNIT_TEST(federationNeedsFeature);
   CPPUNIT_TEST(destroyedClientDropsCallbacks);
+  CPPUNIT_TEST(httpOptionsFromSettings);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -541,6 +542,20 @@ public:
     // Let the request run to its end: its answer must not reach the destroyed client.
     CPPUNIT_ASSERT(runUntil(rig.loop, [&] { return !rig.nextcloud.posts().empty() && rig.http.pending() == 0; }));
     CPPUNIT_ASSERT(!called);
+  }
+
+  void httpOptionsFromSettings()
+  {
+    BackendOptions backend;
+    backend.timeout = 7;
+    backend.connectionsPerHost = 3;
+    backend.skipVerify = true;
+    http::ClientOptions options = NextcloudClient::httpOptions(backend, "2.1.1");
+    CPPUNIT_ASSERT_EQUAL(7.0, options.timeout);
+    CPPUNIT_ASSERT_EQUAL(3L, options.maxConnectionsPerHost);
+    CPPUNIT_ASSERT(!options.verifyTls);
+    CPPUNIT_ASSERT_EQUAL(std::string("nextcloud-spreed-signaling/2.1.1"), options.userAgent);
+    CPPUNIT_ASSERT(NextcloudClient::httpOptions(BackendOptions{}, "x").verifyTls);
   }
 };
 

@@ -3,8 +3,10 @@
 // signs the body with the backend secret (flag bit 0) so that mutations reach the JSON
 // stage; the other bits vary the headers. The parser must never throw or crash, must answer
 // with one of the statuses of §13.1/§13.10, and a request it accepts must carry a known type.
+// The same input is also fed to the /turn/credentials query parser (§14).
 #include "signaling/backend/BackendApi.hpp"
 #include "signaling/backend/Checksum.hpp"
+#include "signaling/backend/TurnCredentialsApi.hpp"
 
 #include "common/util/Clock.hpp"
 
@@ -89,5 +91,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
   }
   // The body stage alone, as used for requests forwarded between nodes.
   (void)parseBackendRoomBody(room, body);
+
+  static const TurnCredentialsConfig turn{"key", "secret", {"turn:turn.example.com:3478"}};
+  HttpResponse credentials = turnCredentialsResponse(rest, turn, 1700000000);
+  if (credentials.status != 200 && credentials.status != 400 && credentials.status != 403) {
+    std::abort();
+  }
   return 0;
 }

@@ -26,6 +26,28 @@ tests_fuzz_fuzz_nats_subject_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_nats_subject_LDADD = $(TALK_NATS_LIBS)
 endif
 
+# ---- libtalk-signaling-backend (owned by "sig-backend") ----
+if FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-backend-request tests/fuzz/fuzz-hello-token tests/fuzz/fuzz-nextcloud-response
+noinst_PROGRAMS += tests/fuzz/fuzz-backend-request tests/fuzz/fuzz-hello-token tests/fuzz/fuzz-nextcloud-response
+TALK_FUZZ_BACKEND_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS) $(LIBCONFIG_CFLAGS) $(JSON_CFLAGS) $(CURL_CFLAGS)
+
+tests_fuzz_fuzz_backend_request_SOURCES = tests/fuzz/FuzzBackendRequest.cpp
+tests_fuzz_fuzz_backend_request_CPPFLAGS = $(TALK_FUZZ_BACKEND_CPPFLAGS)
+tests_fuzz_fuzz_backend_request_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_backend_request_LDADD = $(TALK_SIGNALING_BACKEND_LIBS)
+
+tests_fuzz_fuzz_hello_token_SOURCES = tests/fuzz/FuzzHelloToken.cpp
+tests_fuzz_fuzz_hello_token_CPPFLAGS = $(TALK_FUZZ_BACKEND_CPPFLAGS)
+tests_fuzz_fuzz_hello_token_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_hello_token_LDADD = $(TALK_SIGNALING_BACKEND_LIBS)
+
+tests_fuzz_fuzz_nextcloud_response_SOURCES = tests/fuzz/FuzzNextcloudResponse.cpp
+tests_fuzz_fuzz_nextcloud_response_CPPFLAGS = $(TALK_FUZZ_BACKEND_CPPFLAGS)
+tests_fuzz_fuzz_nextcloud_response_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_nextcloud_response_LDADD = $(TALK_SIGNALING_BACKEND_LIBS)
+endif
+
 # `make fuzz-targets` builds them all; `make fuzz-list` prints "FUZZ_TARGETS: <paths>" (for scripts).
 .PHONY: fuzz-targets fuzz-list
 fuzz-targets: $(FUZZ_TARGETS)

@@ -1,0 +1,34 @@
+"""Where the anchor (Debian's nextcloud-spreed-signaling from bookworm-backports, 1.2.4)
+deviates from our spec. The spec wins: these cases stay as they are and must pass against
+talk-signaling; against the anchor the runner expects them to fail and reports them as
+differences (a listed case that passes is a failure: the list is stale).
+
+Each entry: case name -> why the anchor fails it (spec section / feature version)."""
+
+# Behaviour the spec marks as newer than 1.2.4 (or where 1.2.4 behaves otherwise).
+ANCHOR_1_2 = {
+    "http_welcome_endpoint": "feature 'federation' is >=2.0.0 (spec 4); 1.2.4 lacks it in "
+                             "X-Spreed-Signaling-Features, so current Talk refuses it",
+    "invalid_utf8_message_type": "1.2.4 panics (prometheus label value not valid UTF-8, "
+                                 "hub.go:895) and exits on a message whose type is invalid UTF-8",
+    "invalid_utf8_in_fields": "1.2.4 (gorilla websocket + Go json) accepts text frames with "
+                              "invalid UTF-8, replaces the bytes by U+FFFD and silently drops "
+                              "e.g. a message to the mangled session id; spec: error or close",
+    "throttle_internal_hello": "brute-force throttling is >=1.3.0 (spec 3.2)",
+    "throttle_resume": "brute-force throttling of resume ids is >=1.3.0 (spec 3.4)",
+    "throttle_backend_api": "brute-force throttling of the backend API is >=1.3.0 (spec 13.1)",
+    "message_to_call": "recipient type `call` is >=2.0.2 (spec 7.1); 1.2.4 drops the message",
+    "upgrade_response_headers": "features header on the WebSocket upgrade is >=1.3.2 (spec 1)",
+}
+
+# Only in --cluster mode.
+ANCHOR_1_2_CLUSTER = {}
+
+
+def differences(version, cluster):
+    diffs = {}
+    if version.startswith("1."):
+        diffs.update(ANCHOR_1_2)
+        if cluster:
+            diffs.update(ANCHOR_1_2_CLUSTER)
+    return diffs

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Black-box acceptance suite of the signaling server (tests/backend/acceptance) against
+# emulated Nextclouds. The runner hosts the emulators; this script picks free ports,
+# writes the server configuration and starts the server(s) under test.
+#
+#   SIGNALING_IMPL=talk-signaling (default) | spreed (the bookworm-backports anchor, to
+#   validate the cases themselves; fetched by tests/backend/fetch-spreed-backports.sh)
+#   SIGNALING_CLUSTER=1: two nodes over a real nats-server (spreed: + gRPC), runner --cluster
+#   SIGNALING_ARGS: extra runner arguments (e.g. "--only 'hello_*' --skip-slow")
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+IMPL=${SIGNALING_IMPL:-talk-signaling}
+CLUSTER=${SIGNALING_CLUSTER:-0}
+PY=/usr/bin/python3
+RUNNER="$TOP_SRCDIR/tests/backend/acceptance/run.py"
+INTERNAL_SECRET=internal-$RANDOM$RANDOM$RANDOM
+NODES=1
+[ "$CLUSTER" = 1 ] && NODES=2
+
+# t_free_port does not reserve: keep the ports of this run distinct from each other.
+USED_PORTS=" "
+port() {   # port VAR: a free port not yet used by this run, into VAR
+  local p
+  while :; do
+    p=$(t_free_port) || return 1
+    case "$USED_PORTS" in *" $p "*) continue ;; esac
+    USED_PORTS="$USED_PORTS$p "
+    printf -v "$1" %s "$p"
+    return 0
+  done
+}
+
+declare -A NC_PORT NC_SECRET
+for nc in nc1 nc2 nced nclimit; do
+  port P && NC_PORT[$nc]=$P
+  NC_SECRET[$nc]=secret-$nc-$RANDOM$RANDOM
+done
+backend_args=()
+for nc in nc1 nc2 nced nclimit; do backend_args+=(--backend "${NC_PORT[$nc]}:${NC_SECRET[$nc]}"); done
+
+if [ "$CLUSTER" = 1 ] || [ "$IMPL" = talk-signaling ]; then
+  t_start_nats || { echo "nats-server did not start"; exit 1; }
+fi
+
+# Fills a template: @PORT@ etc. from the variables of the same names.
+fill() {
+  sed -e "s|@PORT@|$PORT|g" -e "s|@INTERNAL_SECRET@|$INTERNAL_SECRET|g" \
+    -e "s|@NATS_URL@|$NATS|g" -e "s|@GRPC@|$GRPC|g" \
+    -e "s|@NC1_PORT@|${NC_PORT[nc1]}|g" -e "s|@NC1_SECRET@|${NC_SECRET[nc1]}|g" \
+    -e "s|@NC2_PORT@|${NC_PORT[nc2]}|g" -e "s|@NC2_SECRET@|${NC_SECRET[nc2]}|g" \
+    -e "s|@NCED_PORT@|${NC_PORT[nced]}|g" -e "s|@NCED_SECRET@|${NC_SECRET[nced]}|g" \
+    -e "s|@NCLIMIT_PORT@|${NC_PORT[nclimit]}|g" -e "s|@NCLIMIT_SECRET@|${NC_SECRET[nclimit]}|g" \
+    -e "s|@TOP_SRCDIR@|$TOP_SRCDIR|g" -e "s|@DIR@|$DIR|g" "$1"
+}
+
+server_args=()
+declare -a PORTS GRPC_PORTS
+for i in $(seq 0 $((NODES - 1))); do port P && PORTS[$i]=$P; port P && GRPC_PORTS[$i]=$P; done
+for i in $(seq 0 $((NODES - 1))); do
+  PORT=${PORTS[$i]}
+  DIR=$T_DIR/node$i
+  mkdir -p "$DIR"
+  case "$IMPL" in
+    spreed)
+      BIN=$("$TOP_SRCDIR/tests/backend/fetch-spreed-backports.sh" 2>"$T_DIR/fetch.log") || {
+        cat "$T_DIR/fetch.log"; echo "cannot fetch the spreed anchor"; exit 1; }
+      if [ "$CLUSTER" = 1 ]; then
+        NATS=$NATS_URL
+        other=$(( (i + 1) % NODES ))
+        GRPC="listen = 127.0.0.1:${GRPC_PORTS[$i]}\ntargettype = static\ntargets = 127.0.0.1:${GRPC_PORTS[$other]}"
+      else
+        NATS=nats://loopback
+        GRPC=""
+      fi
+      fill "$TOP_SRCDIR/tests/integration/configs/signaling-spreed.conf.in" | sed 's/\\n/\n/g' >"$DIR/server.conf"
+      t_start "spreed$i" "$BIN" -config "$DIR/server.conf"
+      ;;
+    talk-signaling)
+      BIN=$(t_bin talk-signaling)
+      if [ -z "$BIN" ]; then
+        echo "talk-signaling is not built ($TOP_BUILDDIR/src/signaling/talk-signaling missing):"
+        echo "every acceptance case fails"
+        n=$($PY "$RUNNER" --list --server ws://127.0.0.1:1/spreed "${backend_args[@]}" \
+          --internal-secret x $([ "$CLUSTER" = 1 ] && echo --cluster) | wc -l)
+        echo "0 passed, $n failed"
+        exit 1
+      fi
+      NATS=$NATS_URL
+      GRPC=""
+      fill "$TOP_SRCDIR/tests/integration/configs/signaling.cfg.in" >"$DIR/signaling.cfg"
+      fill "$TOP_SRCDIR/tests/integration/configs/signaling-talk.cfg.in" >"$DIR/talk.cfg"
+      t_start "talk-signaling$i" "$BIN" --config "$DIR/signaling.cfg"
+      ;;
+    *) echo "unknown SIGNALING_IMPL=$IMPL"; exit 1 ;;
+  esac
+  server_args+=(--server "ws://127.0.0.1:$PORT/spreed")
+done
+for i in $(seq 0 $((NODES - 1))); do
+  t_wait_port "${PORTS[$i]}" t 20 || { echo "server $i did not listen on ${PORTS[$i]}"; t_dump_logs; exit 1; }
+done
+
+cluster_arg=()
+[ "$CLUSTER" = 1 ] && cluster_arg=(--cluster)
+# shellcheck disable=SC2086
+$PY "$RUNNER" "${server_args[@]}" "${backend_args[@]}" --internal-secret "$INTERNAL_SECRET" \
+  --impl "$IMPL" "${cluster_arg[@]}" ${SIGNALING_ARGS:-} | tee "$T_DIR/runner.out"
+rc=${PIPESTATUS[0]}
+[ -n "${SIGNALING_KEEP_LOGS:-}" ] && cp "$T_DIR"/*.log "$SIGNALING_KEEP_LOGS"/
+[ "$rc" = 0 ] || for f in "$T_DIR"/*.log; do echo "# --- $(basename "$f")"; tail -n 15 "$f" | cut -c1-300 | sed "s/^/#   /"; done
+exit "$rc"

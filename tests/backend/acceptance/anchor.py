@@ -22,7 +22,18 @@ ANCHOR_1_2 = {
 }
 
 # Only in --cluster mode.
-ANCHOR_1_2_CLUSTER = {}
+_TRANSIENT = "transient data is not distributed between nodes in 1.2.4 (spec 8: via the " \
+             "backend.room NATS subject); a client on the other node never sees the write"
+ANCHOR_1_2_CLUSTER = {
+    "message_other_backend_dropped": "1.2.4 delivers a session message to a session of another "
+                                     "backend when it lives on the other node (spec 5.4, 7.1: "
+                                     "silently dropped)",
+    "cluster_resume_on_other_node": "resume on another node (lookup + proxy over gRPC) is "
+                                    ">=1.3.0 (spec 3.4)",
+    "transient_set_remove": _TRANSIENT, "transient_same_value_not_broadcast": _TRANSIENT,
+    "transient_null_removes": _TRANSIENT, "transient_ttl": _TRANSIENT,
+    "transient_initial": _TRANSIENT, "transient_internal_always_allowed": _TRANSIENT,
+}
 
 
 def differences(version, cluster):

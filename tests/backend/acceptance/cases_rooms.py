@@ -50,7 +50,8 @@ async def join_without_room_sessionid(env):
     since = len(env.nc.requests)
     a = await env.user("alice")
     a.ok(await a.join(room), "room")
-    req = await env.nc.wait_request(lambda q: q.type == "room", since=since)
+    req = await env.nc.wait_request(lambda q: q.type == "room" and q.payload().get("roomid") == room,
+                                    since=since)
     check_eq(req.payload().get("sessionid"), a.sessionid, "public id used as room session id")
 
 

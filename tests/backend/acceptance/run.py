@@ -26,7 +26,7 @@ from nextcloud_emulator import NextcloudEmulator  # noqa: E402
 import harness  # noqa: E402
 import anchor  # noqa: E402
 import cases_hello, cases_rooms, cases_messages, cases_backend, cases_transient  # noqa: E402,F401
-import cases_internal, cases_robustness  # noqa: E402,F401
+import cases_internal, cases_robustness, cases_cluster  # noqa: E402,F401
 
 
 def parse(argv):

@@ -225,12 +225,13 @@ class NextcloudEmulator:
     """One emulated Nextcloud instance (one base URL, one signaling secret)."""
 
     def __init__(self, secret, host="127.0.0.1", port=0, token_alg="ES256", features=None,
-                 raw_ed25519_key=False, session_ping_limit=None, log=None):
+                 raw_ed25519_key=False, session_ping_limit=None, publish_key=True, log=None):
         self.secret = secret
         self.host = host
         self.port = port
         self.key = TokenKey(token_alg)
         self.raw_ed25519_key = raw_ed25519_key
+        self.publish_key = publish_key
         self.features = list(features if features is not None else
                              ["signaling-v3", "federation-v2", "audio-video-permissions"])
         self.session_ping_limit = session_ping_limit
@@ -395,7 +396,7 @@ class NextcloudEmulator:
     def capabilities(self):
         key = self.key.public_raw_b64() if (self.raw_ed25519_key and self.key.alg == "EdDSA") \
             else self.key.public_pem()
-        signaling = {"hello-v2-token-key": key}
+        signaling = {"hello-v2-token-key": key} if self.publish_key else {}
         if self.session_ping_limit is not None:
             signaling["session-ping-limit"] = self.session_ping_limit
         return ocs({"version": {"major": 30, "minor": 0, "micro": 0, "string": "30.0.0"},

@@ -29,26 +29,30 @@ port() {   # port VAR: a free port not yet used by this run, into VAR
   done
 }
 
+# The emulated Nextclouds (what each one is: tests/backend/acceptance/harness.py EMULATORS).
+BACKENDS="nc1 nc2 nced nclimit ncrs512 nces384 nces512 ncedraw ncnokey"
 declare -A NC_PORT NC_SECRET
-for nc in nc1 nc2 nced nclimit; do
+for nc in $BACKENDS; do
   port P && NC_PORT[$nc]=$P
   NC_SECRET[$nc]=secret-$nc-$RANDOM$RANDOM
 done
 backend_args=()
-for nc in nc1 nc2 nced nclimit; do backend_args+=(--backend "${NC_PORT[$nc]}:${NC_SECRET[$nc]}"); done
+for nc in $BACKENDS; do backend_args+=(--backend "$nc:${NC_PORT[$nc]}:${NC_SECRET[$nc]}"); done
 
 if [ "$CLUSTER" = 1 ]; then
   t_start_nats || { echo "nats-server did not start"; exit 1; }
 fi
 
-# Fills a template: @PORT@ etc. from the variables of the same names.
+# Fills a template: @PORT@ etc. from the variables of the same names, @<NC>_PORT@ and
+# @<NC>_SECRET@ for every backend.
 fill() {
+  local args=() nc up
+  for nc in $BACKENDS; do
+    up=${nc^^}
+    args+=(-e "s|@${up}_PORT@|${NC_PORT[$nc]}|g" -e "s|@${up}_SECRET@|${NC_SECRET[$nc]}|g")
+  done
   sed -e "s|@PORT@|$PORT|g" -e "s|@INTERNAL_SECRET@|$INTERNAL_SECRET|g" \
-    -e "s|@NATS_URL@|$NATS|g" -e "s|@GRPC@|$GRPC|g" \
-    -e "s|@NC1_PORT@|${NC_PORT[nc1]}|g" -e "s|@NC1_SECRET@|${NC_SECRET[nc1]}|g" \
-    -e "s|@NC2_PORT@|${NC_PORT[nc2]}|g" -e "s|@NC2_SECRET@|${NC_SECRET[nc2]}|g" \
-    -e "s|@NCED_PORT@|${NC_PORT[nced]}|g" -e "s|@NCED_SECRET@|${NC_SECRET[nced]}|g" \
-    -e "s|@NCLIMIT_PORT@|${NC_PORT[nclimit]}|g" -e "s|@NCLIMIT_SECRET@|${NC_SECRET[nclimit]}|g" \
+    -e "s|@NATS_URL@|$NATS|g" -e "s|@GRPC@|$GRPC|g" "${args[@]}" \
     -e "s|@TOP_SRCDIR@|$TOP_SRCDIR|g" -e "s|@DIR@|$DIR|g" "$1"
 }
 
@@ -88,8 +92,10 @@ for i in $(seq 0 $((NODES - 1))); do
       if [ "$CLUSTER" = 1 ]; then NATS=$NATS_URL; else NATS=loopback; fi
       GRPC=""
       mkdir -p "$DIR/secrets"
-      for nc in nc1 nc2 nced nclimit; do printf %s "${NC_SECRET[$nc]}" >"$DIR/secrets/$nc-secret"; done
+      for nc in $BACKENDS; do printf %s "${NC_SECRET[$nc]}" >"$DIR/secrets/$nc-secret"; done
       printf %s "$INTERNAL_SECRET" >"$DIR/secrets/internal-secret"
+      printf %s acceptance-turn-api-key >"$DIR/secrets/turn-api-key"
+      printf %s acceptance-turn-secret >"$DIR/secrets/turn-secret"
       # equal on every node, so that ids made by one node are valid on the other
       printf %s "acceptance-hash-key-0123456789abcdef" >"$DIR/secrets/hash-key"
       printf %s "acceptance-block-key-0123456789a" >"$DIR/secrets/block-key"

@@ -17,6 +17,17 @@ ANCHOR_1_2 = {
     "throttle_internal_hello": "brute-force throttling is >=1.3.0 (spec 3.2)",
     "throttle_resume": "brute-force throttling of resume ids is >=1.3.0 (spec 3.4)",
     "throttle_backend_api": "brute-force throttling of the backend API is >=1.3.0 (spec 13.1)",
+    "hello_base_url": "hello URL = Nextcloud base URL is >=2.0.4 (spec 3.2); 1.2.4 posts the "
+                      "auth request to the base URL itself and fails with internal_error",
+    "join_features_in_events": "client features in join events are >=2.0.2 (spec 6.1)",
+    "chat_relay": "chat relay (one event per comment for chat-relay clients) is >=2.1.0 (spec 13.8)",
+    "room_bandwidth": "`bandwidth` in the join response is >=2.1.0 (spec 5.1)",
+    "transient_session_data": "sd:<sessionid> keys are >=2.1.0 (spec 8); 1.2.4 lets any session "
+                              "write another session's key",
+    "federation_unreachable": "federation is >=2.0.0 (spec 10); 1.2.4 ignores the `federation` "
+                              "object and joins the local room",
+    "resume_keeps_one_chat_refresh": "1.2.4 queues every chat refresh for a disconnected session; "
+                                     "spec 3.4/13.8: only one is kept",
     "message_to_call": "recipient type `call` is >=2.0.2 (spec 7.1); 1.2.4 drops the message",
     "upgrade_response_headers": "features header on the WebSocket upgrade is >=1.3.2 (spec 1)",
 }

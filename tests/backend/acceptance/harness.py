@@ -12,6 +12,20 @@ from signaling_client import ProtocolError, SignalingClient
 
 CASES = []
 
+# The emulated Nextclouds the server under test is configured with (names as in
+# tests/integration/signaling-acceptance.sh) and what makes each one special.
+EMULATORS = {
+    "nc1": {"token_alg": "ES256"},          # the main one
+    "nc2": {"token_alg": "RS256"},          # a second backend; bitrate limits configured
+    "nced": {"token_alg": "EdDSA"},
+    "nclimit": {"token_alg": "ES256"},      # sessionlimit = 2
+    "ncrs512": {"token_alg": "RS512"},
+    "nces384": {"token_alg": "ES384"},
+    "nces512": {"token_alg": "ES512"},
+    "ncedraw": {"token_alg": "EdDSA", "raw_ed25519_key": True},
+    "ncnokey": {"token_alg": "ES256", "publish_key": False},
+}
+
 
 def case(name=None, cluster=True, single=True, slow=False, last=False):
     """Registers an acceptance case. cluster: also run in --cluster mode (clients are then
@@ -49,7 +63,9 @@ class Env:
 
     def __init__(self, nodes, emulators, internal_secret, cluster):
         self.nodes = nodes
-        self.nc, self.nc2, self.nc_ed, self.nc_limit, self.nc_unknown = emulators
+        self.ncs = emulators
+        self.nc, self.nc2, self.nc_ed, self.nc_limit, self.nc_unknown = (
+            emulators[n] for n in ("nc1", "nc2", "nced", "nclimit", "unknown"))
         self.internal_secret = internal_secret
         self.cluster = cluster
         self.clients = []

@@ -26,16 +26,15 @@ from nextcloud_emulator import NextcloudEmulator  # noqa: E402
 import harness  # noqa: E402
 import anchor  # noqa: E402
 import cases_hello, cases_rooms, cases_messages, cases_backend, cases_transient  # noqa: E402,F401
-import cases_internal, cases_robustness, cases_cluster  # noqa: E402,F401
+import cases_internal, cases_features, cases_robustness, cases_cluster  # noqa: E402,F401
 
 
 def parse(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--server", action="append", required=True,
                     help="WebSocket URL of a node, e.g. ws://127.0.0.1:8080/spreed (repeat for a cluster)")
-    ap.add_argument("--backend", action="append", required=True, metavar="PORT:SECRET",
-                    help="emulated Nextclouds, in order: main (ES256), second (RS256), "
-                         "Ed25519, sessionlimit-2, unknown to the server")
+    ap.add_argument("--backend", action="append", required=True, metavar="NAME:PORT:SECRET",
+                    help="an emulated Nextcloud the server knows; NAME from harness.EMULATORS")
     ap.add_argument("--internal-secret", required=True)
     ap.add_argument("--impl", default="talk-signaling", choices=["talk-signaling", "spreed"])
     ap.add_argument("--anchor-version", default="1.2.4")
@@ -65,13 +64,12 @@ def selected(args):
 
 
 async def main(args):
-    algs = ["ES256", "RS256", "EdDSA", "ES256", "ES256"]
-    emus = []
-    for i, spec in enumerate(args.backend):
-        port, secret = spec.split(":", 1)
-        emus.append(await NextcloudEmulator(secret, port=int(port), token_alg=algs[i]).start())
-    while len(emus) < 5:
-        emus.append(await NextcloudEmulator("unknown-secret", token_alg="ES256").start())
+    emus = {}
+    for spec in args.backend:
+        name, port, secret = spec.split(":", 2)
+        emus[name] = await NextcloudEmulator(secret, port=int(port), **harness.EMULATORS[name]).start()
+    # one the server does not know
+    emus["unknown"] = await NextcloudEmulator("unknown-secret").start()
     nodes = [harness.Node(u) for u in args.server]
     diffs = anchor.differences(args.anchor_version, args.cluster) if args.impl == "spreed" else {}
     passed = failed = 0
@@ -106,7 +104,7 @@ async def main(args):
             passed += 1
             print("ok %s%s" % (name, took))
         sys.stdout.flush()
-    for e in emus:
+    for e in emus.values():
         await e.stop()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

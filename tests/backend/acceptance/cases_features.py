@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import case, check, check_eq
+from harness import case, check, check_eq, join_entry
 from cases_rooms import has
 from cases_messages import pair
 from cases_hello import v2
@@ -140,10 +140,8 @@ async def hide_displaynames(env):
     a = await env.joined("alice", room)
     b = await env.joined("bob", room)
     await a.expect_event("room", "join", has(b.sessionid))
-    entries = [e for m in b.received if m.get("type") == "event" and m["event"]["type"] == "join"
-               for e in m["event"]["join"] if e["sessionid"] == a.sessionid]
-    check(entries, "bob never saw alice join")
-    check("displayname" not in entries[0].get("user", {}), "display name shown: %s" % entries[0])
+    entry = await join_entry(b, a.sessionid)
+    check("displayname" not in entry.get("user", {}), "display name shown: %s" % entry)
     await a.to_session(b.sessionid, {"type": "nickChanged", "payload": {"name": "x"}})
     await a.to_session(b.sessionid, {"marker": 1})
     await b.expect_message(lambda m: m["data"] == {"marker": 1})
@@ -157,9 +155,8 @@ async def join_features_in_events(env):
     a = await env.joined("alice", room, features=["chat-relay"])
     b = await env.joined("bob", room)
     await a.expect_event("room", "join", has(b.sessionid))
-    entries = [e for m in b.received if m.get("type") == "event" and m["event"]["type"] == "join"
-               for e in m["event"]["join"] if e["sessionid"] == a.sessionid]
-    check_eq(entries[0].get("features"), ["chat-relay"], "features of alice's join entry")
+    entry = await join_entry(b, a.sessionid)
+    check_eq(entry.get("features"), ["chat-relay"], "features of alice's join entry")
 
 
 @case()

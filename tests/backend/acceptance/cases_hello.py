@@ -6,7 +6,7 @@ import secrets
 import time
 import urllib.request
 
-from harness import case, check, check_eq
+from harness import case, check, check_eq, join_entry
 from signaling_client import SignalingClient
 
 TALK_REQUIRED = ["audio-video-permissions", "federation", "incall-all", "hello-v2", "switchto"]
@@ -177,12 +177,8 @@ async def hello_v2_userdata_in_join(env):
     c.ok(msg, "hello")
     await env.join(c, room)
     b = await env.joined("bob", room)
-    joins = await c.expect_event("room", "join", lambda j: any(e["sessionid"] == b.sessionid for e in j))
-    check(joins is not None, "bob's join")
-    own = [e for e in b.received if e.get("type") == "event" and e["event"]["type"] == "join"]
-    entries = [e for m in own for e in m["event"]["join"] if e["sessionid"] == c.sessionid]
-    check(entries, "bob did not get alice's entry")
-    check_eq(entries[0].get("user", {}).get("displayname"), "Alice Liddell", "user from JWT")
+    entry = await join_entry(b, c.sessionid)
+    check_eq(entry.get("user", {}).get("displayname"), "Alice Liddell", "user from JWT")
 
 
 async def v2_error(env, token, code):

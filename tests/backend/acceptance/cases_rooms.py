@@ -3,7 +3,7 @@
 import asyncio
 import secrets
 
-from harness import case, check, check_eq
+from harness import case, check, check_eq, join_entry
 
 
 def has(sid):
@@ -39,9 +39,8 @@ async def join_events_between_members(env):
     b = await env.joined("bob", room)
     await a.expect_event("room", "join", has(b.sessionid))
     # b learns about a (the list of the others), possibly in the same event as itself
-    seen = [e for m in b.received if m.get("type") == "event" and m["event"]["type"] == "join"
-            for e in m["event"]["join"]]
-    check(any(e["sessionid"] == a.sessionid for e in seen), "joiner not told about existing member")
+    entry = await join_entry(b, a.sessionid)
+    check_eq(entry.get("userid"), "alice", "existing member's entry")
 
 
 @case()

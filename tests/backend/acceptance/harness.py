@@ -48,6 +48,19 @@ def check_eq(got, want, what):
         raise AssertionError("%s: got %r, want %r" % (what, got, want))
 
 
+async def join_entry(c, sid):
+    """The entry of session `sid` from the join events client `c` got (waiting for it)."""
+    def find(events):
+        return [e for e in events if e.get("sessionid") == sid]
+    for m in list(c.received):
+        if m.get("type") == "event" and m["event"].get("type") == "join":
+            hit = find(m["event"].get("join") or [])
+            if hit:
+                return hit[0]
+    joined = await c.expect_event("room", "join", lambda j: bool(find(j)))
+    return find(joined)[0]
+
+
 class Node:
     def __init__(self, ws_url):
         self.ws_url = ws_url

@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import http.client
 import json
-import os
 import secrets
 import sys
 import time

@@ -6,6 +6,7 @@
 #   SIGNALING_IMPL=talk-signaling (default) | spreed (the bookworm-backports anchor, to
 #   validate the cases themselves; fetched by tests/backend/fetch-spreed-backports.sh)
 #   SIGNALING_CLUSTER=1: two nodes over a real nats-server (spreed: + gRPC), runner --cluster
+#   SPREED_BIN: with spreed, this server binary instead of the fetched one
 #   SIGNALING_ARGS: extra runner arguments (e.g. "--only 'hello_*' --skip-slow")
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 IMPL=${SIGNALING_IMPL:-talk-signaling}
@@ -65,14 +66,15 @@ for i in $(seq 0 $((NODES - 1))); do
   mkdir -p "$DIR"
   case "$IMPL" in
     spreed)
-      BIN=$("$TOP_SRCDIR/tests/backend/fetch-spreed-backports.sh" 2>"$T_DIR/fetch.log") || {
+      # SPREED_BIN: another build of the anchor (e.g. Debian's 0.4.1, to see the cases fail)
+      BIN=${SPREED_BIN:-$("$TOP_SRCDIR/tests/backend/fetch-spreed-backports.sh" 2>"$T_DIR/fetch.log")} || {
         cat "$T_DIR/fetch.log"; echo "cannot fetch the spreed anchor"; exit 1; }
       if [ "$CLUSTER" = 1 ]; then
         NATS=$NATS_URL
         other=$(( (i + 1) % NODES ))
         GRPC="listen = 127.0.0.1:${GRPC_PORTS[$i]}\ntargettype = static\ntargets = 127.0.0.1:${GRPC_PORTS[$other]}"
       else
-        NATS=nats://loopback
+        NATS=${SPREED_NATS:-nats://loopback}   # 0.4.1 spells it :loopback:
         GRPC=""
       fi
       fill "$TOP_SRCDIR/tests/integration/configs/signaling-spreed.conf.in" | sed 's/\\n/\n/g' >"$DIR/server.conf"
@@ -102,7 +104,7 @@ for i in $(seq 0 $((NODES - 1))); do
       chmod 600 "$DIR"/secrets/*
       fill "$TOP_SRCDIR/tests/integration/configs/signaling.cfg.in" >"$DIR/signaling.cfg"
       fill "$TOP_SRCDIR/tests/integration/configs/signaling-talk.cfg.in" >"$DIR/talk.cfg"
-      t_start "talk-signaling$i" "$BIN" --config "$DIR/signaling.cfg"
+      t_start "talk-signaling$i" "$BIN" --config "$DIR/signaling.cfg" --foreground
       ;;
     *) echo "unknown SIGNALING_IMPL=$IMPL"; exit 1 ;;
   esac

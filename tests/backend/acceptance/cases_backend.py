@@ -2,10 +2,8 @@
 
 import asyncio
 import json
-import secrets
 
 from harness import case, check, check_eq
-from cases_rooms import has
 from cases_messages import pair
 from nextcloud_emulator import checksum, new_random
 

@@ -1,7 +1,7 @@
 """Cases that only make sense across two nodes (run with --cluster). All other cases also
 run in cluster mode, with consecutive clients of a case on alternating nodes."""
 
-from harness import case, check, check_eq
+from harness import case, check_eq
 from cases_rooms import has
 
 

@@ -1,6 +1,8 @@
 """Internal clients: virtual sessions, in-call, dialout; session limits (spec 9, 3.3, 13.10)."""
 
 import asyncio
+import json
+import secrets
 
 from harness import case, check, check_eq
 from cases_rooms import has
@@ -28,7 +30,7 @@ async def internal_join_any_room(env):
     since = len(env.nc.requests)
     i = await env.internal()
     await env.join(i, room)
-    check(not [r for r in env.nc.requests[since:] if r.type == "room"],
+    check(not [r for r in env.nc.requests[since:] if r.type == "room" and r.payload().get("roomid") == room],
           "internal join asked the backend")
 
 
@@ -48,7 +50,8 @@ async def virtual_session_add(env):
     ent = [e for e in u["users"] if e.get("virtual")][0]
     check_eq(ent["sessionId"], v["sessionid"], "virtual entry id")
     check_eq(ent["inCall"], 9, "default in-call of a virtual session")
-    req = await env.nc.wait_request(lambda r: r.type == "session", since=since)
+    req = await env.nc.wait_request(lambda r: r.type == "session" and r.payload().get("roomid") == room,
+                                    since=since)
     p = req.payload()
     check_eq((p["action"], p["roomid"], p["sessionid"]), ("add", room, v["sessionid"]),
              "backend session add")
@@ -60,7 +63,8 @@ async def virtual_session_with_actor(env):
     room, a, i = await internal_in_room(env)
     since = len(env.nc.requests)
     await i.internal("addsession", virtual(room, options={"actorId": "p1", "actorType": "phones"}))
-    req = await env.nc.wait_request(lambda r: r.type == "room", since=since)
+    req = await env.nc.wait_request(lambda r: r.type == "room" and r.payload().get("roomid") == room
+                                    and "actorid" in r.payload(), since=since)
     p = req.payload()
     check_eq((p.get("actorid"), p.get("actortype")), ("p1", "phones"), "actor of the room request")
 
@@ -83,8 +87,8 @@ async def virtual_session_remove(env):
     fl = await a.expect_event("participants", "flags")
     await i.internal("removesession", {"sessionid": "call-4711", "roomid": room, "userid": ""})
     await a.expect_event("room", "leave", lambda l: fl["sessionid"] in l)
-    await env.nc.wait_request(lambda r: r.type == "session" and r.payload().get("action") == "remove",
-                              since=since)
+    await env.nc.wait_request(lambda r: r.type == "session" and r.payload().get("action") == "remove"
+                              and r.payload().get("roomid") == room, since=since)
 
 
 @case()
@@ -135,7 +139,7 @@ async def internal_message_from_client_ignored(env):
 
 @case(cluster=False)
 async def dialout_accepted(env):
-    room = "".join(str(d) for d in __import__("secrets").token_bytes(6))[:9]
+    room = str(10 ** 8 + secrets.randbelow(10 ** 8))
     bridge = await env.internal(features=["start-dialout"], name="sip")
     task = asyncio.create_task(env.nc.dialout(env.srv, room, "+491701234567",
                                               {"actorType": "phones", "actorId": "p1"}))
@@ -149,28 +153,28 @@ async def dialout_accepted(env):
         "type": "status", "status": {"callid": "c-99", "status": "accepted"}}}})
     st, _, body = await task
     check_eq(st, 200, "status")
-    check_eq(__import__("json").loads(body), {"type": "dialout", "dialout": {"callid": "c-99"}}, "body")
+    check_eq(json.loads(body), {"type": "dialout", "dialout": {"callid": "c-99"}}, "body")
 
 
 @case(cluster=False)
 async def dialout_no_client(env):
     st, _, body = await env.nc.dialout(env.srv, "12345", "+491701234567")
     check_eq(st, 404, "status")
-    check_eq(__import__("json").loads(body)["dialout"]["error"]["code"], "no_client_available", "code")
+    check_eq(json.loads(body)["dialout"]["error"]["code"], "no_client_available", "code")
 
 
 @case()
 async def dialout_invalid_number(env):
     st, _, body = await env.nc.dialout(env.srv, "12345", "0301234")
     check_eq(st, 400, "status")
-    check_eq(__import__("json").loads(body)["dialout"]["error"]["code"], "invalid_number", "code")
+    check_eq(json.loads(body)["dialout"]["error"]["code"], "invalid_number", "code")
 
 
 @case()
 async def dialout_invalid_roomid(env):
     st, _, body = await env.nc.dialout(env.srv, "abc", "+491701234567")
     check_eq(st, 400, "status")
-    check_eq(__import__("json").loads(body)["dialout"]["error"]["code"], "invalid_roomid", "code")
+    check_eq(json.loads(body)["dialout"]["error"]["code"], "invalid_roomid", "code")
 
 
 # ---- session limit (backend nclimit has sessionlimit = 2)

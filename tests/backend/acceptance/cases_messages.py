@@ -1,7 +1,5 @@
 """Messages and control to every recipient type (spec 7)."""
 
-import asyncio
-
 from harness import case, check, check_eq
 from cases_rooms import has
 

@@ -1,6 +1,5 @@
 """Joining and leaving rooms (spec 5, 6.1, 7.3, 12.4)."""
 
-import asyncio
 import secrets
 
 from harness import case, check, check_eq, join_entry
@@ -24,7 +23,8 @@ async def join_room(env):
     entry = [e for e in joined if e["sessionid"] == a.sessionid][0]
     check_eq(entry.get("userid"), "alice", "join entry userid")
     check_eq(entry.get("roomsessionid"), a.room_sid, "join entry roomsessionid")
-    req = await env.nc.wait_request(lambda q: q.type == "room", since=since)
+    req = await env.nc.wait_request(lambda q: q.type == "room" and q.payload().get("roomid") == room,
+                                    since=since)
     p = req.payload()
     check(req.checksum_ok, "room request checksum")
     check_eq((p["roomid"], p["userid"], p["sessionid"]), (room, "alice", a.room_sid),
@@ -119,8 +119,8 @@ async def leave_room(env):
     msg = await a.expect_response(rid)
     check_eq(a.ok(msg, "room")["roomid"], "", "leave reply")
     await b.expect_event("room", "leave", lambda l: a.sessionid in l)
-    req = await env.nc.wait_request(lambda q: q.type == "room" and q.payload().get("action") == "leave",
-                                    since=since)
+    req = await env.nc.wait_request(lambda q: q.type == "room" and q.payload().get("action") == "leave"
+                                    and q.payload().get("roomid") == room, since=since)
     check_eq(req.payload().get("sessionid"), a.room_sid, "leave names the Talk session id")
 
 

@@ -7,7 +7,6 @@ import secrets
 import socket
 import urllib.parse
 
-from nextcloud_emulator import NextcloudEmulator
 from signaling_client import ProtocolError, SignalingClient
 
 CASES = []
@@ -96,7 +95,7 @@ class Env:
         return self.nodes[0].http_url
 
     async def connect(self, name="c", node=None, **kw):
-        c = SignalingClient(self.node(node).ws_url + "", name=name, **kw)
+        c = SignalingClient(self.node(node).ws_url, name=name, **kw)
         self.clients.append(c)
         await c.connect()
         return c

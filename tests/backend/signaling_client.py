@@ -75,11 +75,16 @@ class SignalingClient:
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 self._reader.cancel()
 
-    async def abort(self):
-        """Drops the TCP connection without a close handshake (a client that vanished)."""
+    async def abort(self, settle=0.5):
+        """Drops the TCP connection without a close handshake (a client that vanished).
+        The protocol has no event for "the server noticed": what the server sends before it
+        reads the reset is lost with the socket, so callers that test queueing for the
+        disconnected session get `settle` seconds for the server to see it (a wait for an
+        unobservable event, not a timed assertion)."""
         if self.ws:
             self.ws.transport.abort()
         await self.closed.wait()
+        await asyncio.sleep(settle)
 
     async def wait_closed(self, timeout=DEFAULT_TIMEOUT):
         try:

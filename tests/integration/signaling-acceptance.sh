@@ -17,12 +17,14 @@ INTERNAL_SECRET=internal-$RANDOM$RANDOM$RANDOM
 NODES=1
 [ "$CLUSTER" = 1 ] && NODES=2
 
-# t_free_port does not reserve: keep the ports of this run distinct from each other.
+# Ports below the kernel's ephemeral range (32768+), so that no outgoing connection of the
+# servers takes one before its listener binds it, and distinct from each other.
 USED_PORTS=" "
 port() {   # port VAR: a free port not yet used by this run, into VAR
   local p
   while :; do
-    p=$(t_free_port) || return 1
+    p=$((20000 + RANDOM % 12000))
+    [ -z "$(ss -Hlnt "( sport = :$p )" 2>/dev/null)" ] || continue
     case "$USED_PORTS" in *" $p "*) continue ;; esac
     USED_PORTS="$USED_PORTS$p "
     printf -v "$1" %s "$p"
@@ -41,7 +43,7 @@ backend_args=()
 for nc in $BACKENDS; do backend_args+=(--backend "$nc:${NC_PORT[$nc]}:${NC_SECRET[$nc]}"); done
 
 if [ "$CLUSTER" = 1 ]; then
-  t_start_nats || { echo "nats-server did not start"; exit 1; }
+  port P && t_start_nats "$P" || { echo "nats-server did not start"; exit 1; }
 fi
 
 # Fills a template: @PORT@ etc. from the variables of the same names, @<NC>_PORT@ and
@@ -59,7 +61,35 @@ fill() {
 
 server_args=()
 declare -a PORTS GRPC_PORTS
-for i in $(seq 0 $((NODES - 1))); do port P && PORTS[$i]=$P; port P && GRPC_PORTS[$i]=$P; done
+for i in $(seq 0 $((NODES - 1))); do
+  port P && PORTS[$i]=$P
+  port P && GRPC_PORTS[$i]=$P
+  server_args+=(--server "ws://127.0.0.1:${PORTS[$i]}/spreed")
+done
+
+# The runner binds the emulated Nextclouds at once and waits for the servers.
+cluster_arg=()
+[ "$CLUSTER" = 1 ] && cluster_arg=(--cluster)
+start_runner() {
+  # shellcheck disable=SC2086
+  $PY "$RUNNER" "${server_args[@]}" "${backend_args[@]}" --internal-secret "$INTERNAL_SECRET" \
+    --impl "$IMPL" "${cluster_arg[@]}" --wait-servers 30 ${SIGNALING_ARGS:-} >"$T_DIR/runner.out" 2>&1 &
+  RUNNER_PID=$!
+  T_PIDS+=("$RUNNER_PID")
+}
+
+if [ "$IMPL" = talk-signaling ]; then
+  BIN=$(t_bin talk-signaling 2>/dev/null)
+  if [ -z "$BIN" ]; then
+    echo "talk-signaling is not built ($TOP_BUILDDIR/src/signaling/talk-signaling missing):"
+    echo "every acceptance case fails"
+    n=$($PY "$RUNNER" --list "${server_args[@]}" "${backend_args[@]}" --internal-secret x \
+      "${cluster_arg[@]}" | wc -l)
+    echo "0 passed, $n failed"
+    exit 1
+  fi
+fi
+start_runner
 for i in $(seq 0 $((NODES - 1))); do
   PORT=${PORTS[$i]}
   DIR=$T_DIR/node$i
@@ -81,15 +111,6 @@ for i in $(seq 0 $((NODES - 1))); do
       t_start "spreed$i" "$BIN" -config "$DIR/server.conf"
       ;;
     talk-signaling)
-      BIN=$(t_bin talk-signaling 2>/dev/null)
-      if [ -z "$BIN" ]; then
-        echo "talk-signaling is not built ($TOP_BUILDDIR/src/signaling/talk-signaling missing):"
-        echo "every acceptance case fails"
-        n=$($PY "$RUNNER" --list --server ws://127.0.0.1:1/spreed "${backend_args[@]}" \
-          --internal-secret x $([ "$CLUSTER" = 1 ] && echo --cluster) | wc -l)
-        echo "0 passed, $n failed"
-        exit 1
-      fi
       # one node: in-process bus; cluster: the real nats-server
       if [ "$CLUSTER" = 1 ]; then NATS=$NATS_URL; else NATS=loopback; fi
       GRPC=""
@@ -108,18 +129,14 @@ for i in $(seq 0 $((NODES - 1))); do
       ;;
     *) echo "unknown SIGNALING_IMPL=$IMPL"; exit 1 ;;
   esac
-  server_args+=(--server "ws://127.0.0.1:$PORT/spreed")
 done
 for i in $(seq 0 $((NODES - 1))); do
   t_wait_port "${PORTS[$i]}" t 20 || { echo "server $i did not listen on ${PORTS[$i]}"; t_dump_logs; exit 1; }
 done
 
-cluster_arg=()
-[ "$CLUSTER" = 1 ] && cluster_arg=(--cluster)
-# shellcheck disable=SC2086
-$PY "$RUNNER" "${server_args[@]}" "${backend_args[@]}" --internal-secret "$INTERNAL_SECRET" \
-  --impl "$IMPL" "${cluster_arg[@]}" ${SIGNALING_ARGS:-} | tee "$T_DIR/runner.out"
-rc=${PIPESTATUS[0]}
+tail -n +1 -f "$T_DIR/runner.out" --pid="$RUNNER_PID" 2>/dev/null
+wait "$RUNNER_PID"
+rc=$?
 [ -n "${SIGNALING_KEEP_LOGS:-}" ] && cp "$T_DIR"/*.log "$SIGNALING_KEEP_LOGS"/
 [ "$rc" = 0 ] || for f in "$T_DIR"/*.log; do echo "# --- $(basename "$f")"; tail -n 15 "$f" | cut -c1-300 | sed "s/^/#   /"; done
 exit "$rc"

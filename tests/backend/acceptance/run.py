@@ -43,6 +43,8 @@ def parse(argv):
     ap.add_argument("--skip-slow", action="store_true")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--wait-servers", type=float, default=0, metavar="SECONDS",
+                    help="wait up to this long for the servers to accept connections")
     ap.add_argument("--verbose", action="store_true")
     return ap.parse_args(argv)
 
@@ -63,6 +65,20 @@ def selected(args):
     return [c for c in out if not c["last"]] + [c for c in out if c["last"]]
 
 
+async def wait_listening(node, seconds):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        try:
+            _, w = await asyncio.open_connection(node.host, node.port)
+            w.close()
+            return
+        except OSError:
+            if loop.time() >= deadline:
+                return      # the cases will say what is wrong
+            await asyncio.sleep(0.1)
+
+
 async def main(args):
     emus = {}
     for spec in args.backend:
@@ -71,6 +87,8 @@ async def main(args):
     # one the server does not know
     emus["unknown"] = await NextcloudEmulator("unknown-secret").start()
     nodes = [harness.Node(u) for u in args.server]
+    for n in nodes:
+        await wait_listening(n, args.wait_servers)
     diffs = anchor.differences(args.anchor_version, args.cluster) if args.impl == "spreed" else {}
     passed = failed = 0
     for c in selected(args):

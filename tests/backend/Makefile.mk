@@ -8,7 +8,7 @@
 TESTS += tests/backend/test-emulator.sh
 EXTRA_DIST += tests/backend/test-emulator.sh tests/backend/test_emulator.py \
 	tests/backend/nextcloud_emulator.py tests/backend/signaling_client.py \
-	tests/backend/fetch-spreed-backports.sh \
+	tests/backend/fetch-spreed-backports.sh tests/backend/README.md \
 	tests/backend/acceptance/run.py tests/backend/acceptance/harness.py \
 	tests/backend/acceptance/anchor.py tests/backend/acceptance/cases_hello.py \
 	tests/backend/acceptance/cases_rooms.py tests/backend/acceptance/cases_messages.py \

@@ -162,7 +162,7 @@ class Room:
     """A Talk conversation. type: 1 one-to-one, 2 group, 3 public (guests may join)."""
 
     def __init__(self, token, name=None, type=2, participants=None, permissions=None,
-                 properties=None, guest_permissions=None):
+                 properties=None, guest_permissions=None, guest_session_userid=None):
         self.token = token
         self.name = name or token
         self.type = type
@@ -171,6 +171,8 @@ class Room:
         self.default_permissions = permissions
         self.guest_permissions = guest_permissions
         self.extra_properties = dict(properties or {})
+        # returned as room.session.userid when a guest joins (Talk names guests this way)
+        self.guest_session_userid = guest_session_userid
 
     def properties(self):
         props = {"name": self.name, "type": self.type}
@@ -180,7 +182,8 @@ class Room:
     def to_json(self):
         return {"name": self.name, "type": self.type, "participants": self.participants,
                 "permissions": self.default_permissions, "properties": self.extra_properties,
-                "guest_permissions": self.guest_permissions}
+                "guest_permissions": self.guest_permissions,
+                "guest_session_userid": self.guest_session_userid}
 
 
 class Recorded:
@@ -384,6 +387,8 @@ class NextcloudEmulator:
                                          "properties": room.properties()}}
         if perms is not None:
             data["room"]["permissions"] = list(perms)
+        if not userid and not actor and room.guest_session_userid:
+            data["room"]["session"] = {"userid": room.guest_session_userid}
         return data
 
     def _ping(self, p):

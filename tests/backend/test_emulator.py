@@ -226,6 +226,29 @@ def post_room_headers():
     eq(json.loads(seen["body"])["invite"]["userids"], ["bob"], "body")
 
 
+@test
+def cli_process():
+    """The emulator runs as a process: the ready line names its URLs, the model is loaded."""
+    import subprocess
+    model = json.dumps({"users": {"bob": {"displayname": "Bob B"}}, "rooms": {"r1": {"participants": {"bob": None}}}})
+    p = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                       "nextcloud_emulator.py"),
+                          "--port", "0", "--secret", "cli-secret", "--config", model, "--token-alg", "EdDSA"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        ready = json.loads(p.stdout.readline())
+        assert ready["backend"].startswith(ready["ready"]), ready
+        body = json.dumps({"type": "room", "room": {"roomid": "r1", "userid": "bob", "sessionid": "s"}}).encode()
+        d = _ocs_ok(_post(ready["backend"], body, "cli-secret"))
+        eq(d["room"]["roomid"], "r1", "room from the --config model")
+        logged = json.loads(p.stdout.readline())
+        eq(logged["request"]["type"], "room", "request logged as JSON")
+        eq(logged["checksum_ok"], True, "checksum")
+    finally:
+        p.terminate()
+        p.wait(5)
+
+
 def main():
     passed = failed = 0
     for t in TESTS:

@@ -230,6 +230,19 @@ async def backend_participants(env):
         check(a.sessionid in ids and b.sessionid in ids, "Talk ids translated: %s" % ids)
         check(a.room_sid not in ids, "Talk session id leaked")
         check(all("permissions" not in e for e in u["users"]), "permissions not stripped")
+        check(not [e for e in u["users"] if e.get("userId") == "dave"], "entry with Talk id \"0\" kept")
+
+
+@case()
+async def backend_participants_changed_merged(env):
+    room, (a, b) = await pair(env)
+    changed = [{"sessionId": b.room_sid, "inCall": 0, "userId": "bob", "participantType": 3}]
+    users = [{"sessionId": a.room_sid, "inCall": 0, "userId": "alice", "participantType": 1}]
+    await env.nc.participants(env.srv, room, changed=changed, users=users)
+    u = await a.expect_event("participants", "update")
+    check("changed" not in u, "`changed` delivered to clients: %s" % list(u))
+    ids = [e.get("sessionId") for e in u["users"]]
+    check(b.sessionid in ids and a.sessionid in ids, "changed entry not merged into users: %s" % ids)
 
 
 @case()

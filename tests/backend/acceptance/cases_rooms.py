@@ -142,6 +142,16 @@ async def guest_join_public_room(env):
 
 
 @case()
+async def guest_userid_from_backend(env):
+    room = env.room(users=("alice",), type=3, guest_session_userid="guest-4711")
+    a = await env.joined("alice", room)
+    g = await env.guest()
+    await env.join(g, room)
+    entry = await join_entry(a, g.sessionid)
+    check_eq(entry.get("userid"), "guest-4711", "guest user id from room.session.userid")
+
+
+@case()
 async def guest_join_private_room(env):
     room = env.room(users=("alice",), type=2)
     g = await env.guest()

@@ -14,7 +14,7 @@ EXTRA_DIST += tests/backend/test-emulator.sh tests/backend/test_emulator.py \
 	tests/backend/acceptance/cases_rooms.py tests/backend/acceptance/cases_messages.py \
 	tests/backend/acceptance/cases_backend.py tests/backend/acceptance/cases_transient.py \
 	tests/backend/acceptance/cases_internal.py tests/backend/acceptance/cases_robustness.py \
-	tests/backend/acceptance/cases_cluster.py \
+	tests/backend/acceptance/cases_cluster.py tests/backend/acceptance/cases_features.py \
 	tests/integration/signaling-acceptance.sh \
 	tests/integration/configs/signaling-spreed.conf.in \
 	tests/integration/configs/signaling.cfg.in tests/integration/configs/signaling-talk.cfg.in

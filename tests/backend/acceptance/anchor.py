@@ -28,6 +28,8 @@ ANCHOR_1_2 = {
                               "object and joins the local room",
     "resume_keeps_one_chat_refresh": "1.2.4 queues every chat refresh for a disconnected session; "
                                      "spec 3.4/13.8: only one is kept",
+    "backend_update_same_properties_silent": "1.2.4 sends a room update to every member even "
+                                             "when the properties are byte-identical (spec 5.3)",
     "message_to_call": "recipient type `call` is >=2.0.2 (spec 7.1); 1.2.4 drops the message",
     "upgrade_response_headers": "features header on the WebSocket upgrade is >=1.3.2 (spec 1)",
 }

@@ -334,3 +334,24 @@ async def backend_ping(env):
     entries = req.payload()["entries"]
     mine = [e for e in entries if e.get("sessionid") == a.room_sid][0]
     check_eq(mine.get("userid"), "alice", "ping entry userid")
+
+
+@case()
+async def backend_incall_all_start(env):
+    room, (a, b) = await pair(env)
+    st, _, _ = await env.nc.incall(env.srv, room, 7, all=True)
+    check_eq(st, 200, "status")
+    for x in (a, b):
+        u = await x.expect_event("participants", "update", lambda u: u.get("all"))
+        check_eq(u, {"roomid": room, "incall": 7, "all": True}, "call started for everybody")
+
+
+@case()
+async def backend_update_same_properties_silent(env):
+    room, (a, b) = await pair(env)
+    props = env.nc.rooms[room].properties()
+    await env.nc.update(env.srv, room, properties=props)     # what the members already have
+    await env.nc.message(env.srv, room, {"marker": 1})
+    await a.expect_event("room", "message")
+    again = [m for m in a.received if m.get("type") == "room" and "id" not in m]
+    check(not again, "unchanged properties were sent again: %s" % again)

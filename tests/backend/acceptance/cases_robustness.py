@@ -347,3 +347,20 @@ async def throttle_backend_api(env):
     check_eq(statuses[-1], 429, "after %d failures (%s)" % (len(statuses), statuses))
     st, _, _ = await env.nc.update(env.srv, room, properties={"name": "x"})
     check_eq(st, 200, "other addresses are not throttled")
+
+
+@case()
+async def message_flood(env):
+    room = env.room(users=("alice", "bob", "carol"))
+    flooder = await env.joined("alice", room, node=0)
+    b = await env.joined("bob", room)
+    c = await env.joined("carol", room)
+    await c.expect_event("room", "join", lambda j: any(e["sessionid"] == b.sessionid for e in j))
+    frame = json.dumps({"type": "message", "message": {"recipient": {"type": "session",
+                        "sessionid": flooder.sessionid}, "data": {"flood": "x" * 512}}})
+    for _ in range(5000):
+        await flooder.send_raw(frame)
+    # meanwhile two other clients still talk to each other
+    await b.to_session(c.sessionid, {"marker": 1})
+    await c.expect_message(lambda m: m["data"] == {"marker": 1}, timeout=15)
+    await env.server_alive()

@@ -230,3 +230,14 @@ async def initial_permissions_transient(env):
     a = await env.joined("alice", room)
     rid = await a.transient_set("k", {"v": 1})
     await a.expect_error(rid, "not_allowed")
+
+
+@case(slow=True)
+async def anonymous_leave_restarts_join_timer(env):
+    room = env.room(users=(), type=3)
+    g = await env.guest()
+    await env.join(g, room)
+    rid = await g.leave()
+    await g.expect_response(rid)
+    bye = await g.expect("bye", timeout=16)
+    check_eq(bye["bye"].get("reason"), "room_join_timeout", "bye reason after leaving")

@@ -14,6 +14,9 @@ import websockets
 from nextcloud_emulator import internal_token
 
 DEFAULT_TIMEOUT = 5.0
+# data key of the harness's own probe messages (cluster mode: "is this session reachable from
+# the other node yet?"); kept apart from `received` so that cases never see them
+SYNC_KEY = "_acceptance_sync"
 
 
 class ProtocolError(AssertionError):
@@ -27,6 +30,7 @@ class SignalingClient:
         self.extra_headers = extra_headers or {}
         self.ws = None
         self.received = []          # every decoded server message
+        self.syncs = set()          # tokens of probe messages received
         self.consumed = set()       # indexes already returned by expect()
         self.closed = asyncio.Event()
         self.close_code = None
@@ -56,7 +60,11 @@ class SignalingClient:
                 except ValueError:
                     msg = {"type": "_undecodable", "_raw": frame}
                 async with self._changed:
-                    self.received.append(msg)
+                    data = msg.get("message", {}).get("data") if msg.get("type") == "message" else None
+                    if isinstance(data, dict) and SYNC_KEY in data:
+                        self.syncs.add(data[SYNC_KEY])
+                    else:
+                        self.received.append(msg)
                     self._changed.notify_all()
         except websockets.ConnectionClosed:
             pass
@@ -140,6 +148,21 @@ class SignalingClient:
                     await asyncio.wait_for(self._changed.wait(), left)
                 except asyncio.TimeoutError:
                     pass
+
+    async def wait_sync(self, token, timeout):
+        """True when the probe message `token` arrived within `timeout`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with self._changed:
+            while token not in self.syncs:
+                left = deadline - loop.time()
+                if left <= 0 or self.closed.is_set():
+                    return False
+                try:
+                    await asyncio.wait_for(self._changed.wait(), left)
+                except asyncio.TimeoutError:
+                    pass
+        return True
 
     async def expect_none(self, want, wait=0.5, what=None):
         """Asserts that no matching message arrives within `wait` seconds (for negative

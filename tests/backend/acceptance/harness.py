@@ -7,7 +7,7 @@ import secrets
 import socket
 import urllib.parse
 
-from signaling_client import ProtocolError, SignalingClient
+from signaling_client import SYNC_KEY, ProtocolError, SignalingClient
 
 CASES = []
 
@@ -82,6 +82,7 @@ class Env:
         self.cluster = cluster
         self.clients = []
         self._count = 0
+        self._probes = {}
 
     # ---- placement: in cluster mode consecutive clients land on alternating nodes
     def node(self, index=None):
@@ -95,7 +96,9 @@ class Env:
         return self.nodes[0].http_url
 
     async def connect(self, name="c", node=None, **kw):
-        c = SignalingClient(self.node(node).ws_url, name=name, **kw)
+        n = self.node(node)
+        c = SignalingClient(n.ws_url, name=name, **kw)
+        c.node_index = self.nodes.index(n)
         self.clients.append(c)
         await c.connect()
         return c
@@ -120,7 +123,33 @@ class Env:
         msg = await c.hello_v1(nc.backend_url, userid, nc.ticket(userid), features=features)
         c.ok(msg, "hello")
         c.nc = nc
+        if self.cluster:
+            await self.reachable(c, userid)
         return c
+
+    async def reachable(self, c, userid):
+        """Cluster mode: waits until the other node can reach the new session (by user id,
+        or by session id for guests). A node subscribes to a session's NATS subjects when
+        the hello completes, and the bus takes a moment to route them; without this wait
+        an event sent to the user right after hello may be lost, which is no finding."""
+        other = (c.node_index + 1) % len(self.nodes)
+        key = (id(c.nc), other)
+        if key not in self._probes:
+            probe = SignalingClient(self.nodes[other].ws_url, name="probe%d" % other)
+            self.clients.append(probe)
+            await probe.connect()
+            probe.ok(await probe.hello_internal(self.internal_secret, c.nc.base_url), "hello")
+            self._probes[key] = probe
+        probe = self._probes[key]
+        for attempt in range(40):
+            token = secrets.token_hex(6)
+            if userid:
+                await probe.to_user(userid, {SYNC_KEY: token})
+            else:
+                await probe.to_session(c.sessionid, {SYNC_KEY: token})
+            if await c.wait_sync(token, 0.25):
+                return
+        raise ProtocolError("%s on node %d not reachable from node %d" % (c.name, c.node_index, other))
 
     async def guest(self, node=None, nc=None):
         return await self.user("", node, nc, name="guest")

@@ -26,7 +26,7 @@ opts=(-o "Dir::Etc::sourcelist=$APT/sources.list" -o "Dir::Etc::sourceparts=-"
 apt-get -q "${opts[@]}" update >&2
 (cd "$DEST" && rm -f nextcloud-spreed-signaling_*.deb &&
   apt-get -q "${opts[@]}" download nextcloud-spreed-signaling/bookworm-backports >&2)
-deb=$(ls "$DEST"/nextcloud-spreed-signaling_*.deb | head -n1)
+deb=$(find "$DEST" -maxdepth 1 -name "nextcloud-spreed-signaling_*.deb" | head -n1)
 rm -rf "$DEST/root.tmp"
 dpkg -x "$deb" "$DEST/root.tmp"
 mv "$DEST/root.tmp" "$DEST/root"

@@ -43,7 +43,8 @@ backend_args=()
 for nc in $BACKENDS; do backend_args+=(--backend "$nc:${NC_PORT[$nc]}:${NC_SECRET[$nc]}"); done
 
 if [ "$CLUSTER" = 1 ]; then
-  port P && t_start_nats "$P" || { echo "nats-server did not start"; exit 1; }
+  port P
+  t_start_nats "$P" || { echo "nats-server did not start"; exit 1; }
 fi
 
 # Fills a template: @PORT@ etc. from the variables of the same names, @<NC>_PORT@ and
@@ -62,8 +63,8 @@ fill() {
 server_args=()
 declare -a PORTS GRPC_PORTS
 for i in $(seq 0 $((NODES - 1))); do
-  port P && PORTS[$i]=$P
-  port P && GRPC_PORTS[$i]=$P
+  port P && PORTS[i]=$P
+  port P && GRPC_PORTS[i]=$P
   server_args+=(--server "ws://127.0.0.1:${PORTS[$i]}/spreed")
 done
 

@@ -1,1 +1,21 @@
-# libtalk-rtc-transport: ICE (libnice), DTLS, SRTP, SCTP data channels, WebRtcTransport (fragment filled by its component)
+# libtalk-rtc-transport: ICE (libnice), DTLS, SRTP, SCTP data channels, WebRtcTransport.
+noinst_LIBRARIES += src/rtc/transport/libtalk-rtc-transport.a
+
+RTC_TRANSPORT_DEP_CFLAGS = $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS) $(SRTP_CFLAGS) $(NICE_CFLAGS) \
+	$(GLIB_CFLAGS) $(USRSCTP_CFLAGS)
+src_rtc_transport_libtalk_rtc_transport_a_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
+src_rtc_transport_libtalk_rtc_transport_a_SOURCES = \
+	src/rtc/transport/PacketDemux.cpp src/rtc/transport/PacketDemux.hpp \
+	src/rtc/transport/SrtpSession.cpp src/rtc/transport/SrtpSession.hpp \
+	src/rtc/transport/TransportLibraryScope.cpp src/rtc/transport/TransportLibraryScope.hpp
+# Public headers of classes being filled in (the API is stable; see each header).
+src_rtc_transport_libtalk_rtc_transport_a_SOURCES += \
+	src/rtc/transport/DtlsCertificate.hpp \
+	src/rtc/transport/DtlsTransport.hpp \
+	src/rtc/transport/IceAgent.hpp \
+	src/rtc/transport/SctpAssociation.hpp \
+	src/rtc/transport/WebRtcTransport.hpp
+
+# What a program linking libtalk-rtc-transport needs (then libtalk-common: link order).
+TALK_RTC_TRANSPORT_LIBS = src/rtc/transport/libtalk-rtc-transport.a $(TALK_COMMON_LIBS) \
+	$(SRTP_LIBS) $(NICE_LIBS) $(GLIB_LIBS) $(USRSCTP_LIBS) $(OPENSSL_LIBS)

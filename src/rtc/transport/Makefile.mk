@@ -6,12 +6,12 @@ RTC_TRANSPORT_DEP_CFLAGS = $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS) $(SRTP_CFLAGS) $(NI
 src_rtc_transport_libtalk_rtc_transport_a_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
 src_rtc_transport_libtalk_rtc_transport_a_SOURCES = \
 	src/rtc/transport/PacketDemux.cpp src/rtc/transport/PacketDemux.hpp \
+	src/rtc/transport/DtlsCertificate.cpp src/rtc/transport/DtlsCertificate.hpp \
+	src/rtc/transport/DtlsTransport.cpp src/rtc/transport/DtlsTransport.hpp \
 	src/rtc/transport/SrtpSession.cpp src/rtc/transport/SrtpSession.hpp \
 	src/rtc/transport/TransportLibraryScope.cpp src/rtc/transport/TransportLibraryScope.hpp
 # Public headers of classes being filled in (the API is stable; see each header).
 src_rtc_transport_libtalk_rtc_transport_a_SOURCES += \
-	src/rtc/transport/DtlsCertificate.hpp \
-	src/rtc/transport/DtlsTransport.hpp \
 	src/rtc/transport/IceAgent.hpp \
 	src/rtc/transport/SctpAssociation.hpp \
 	src/rtc/transport/WebRtcTransport.hpp

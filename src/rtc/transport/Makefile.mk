@@ -9,11 +9,11 @@ src_rtc_transport_libtalk_rtc_transport_a_SOURCES = \
 	src/rtc/transport/DtlsCertificate.cpp src/rtc/transport/DtlsCertificate.hpp \
 	src/rtc/transport/DtlsTransport.cpp src/rtc/transport/DtlsTransport.hpp \
 	src/rtc/transport/SrtpSession.cpp src/rtc/transport/SrtpSession.hpp \
+	src/rtc/transport/SctpAssociation.cpp src/rtc/transport/SctpAssociation.hpp \
 	src/rtc/transport/TransportLibraryScope.cpp src/rtc/transport/TransportLibraryScope.hpp
 # Public headers of classes being filled in (the API is stable; see each header).
 src_rtc_transport_libtalk_rtc_transport_a_SOURCES += \
 	src/rtc/transport/IceAgent.hpp \
-	src/rtc/transport/SctpAssociation.hpp \
 	src/rtc/transport/WebRtcTransport.hpp
 
 # What a program linking libtalk-rtc-transport needs (then libtalk-common: link order).

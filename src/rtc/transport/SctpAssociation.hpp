@@ -106,6 +106,7 @@ private:
   void handleMessage(uint16_t streamId, uint32_t ppid, std::span<const uint8_t> data);
   void handleDcep(uint16_t streamId, std::span<const uint8_t> data);
   bool sendRaw(uint16_t streamId, uint32_t ppid, bool unordered, std::span<const uint8_t> data);
+  void resetStream(uint16_t streamId);
   void setClosed();
 
   // Passed by argument (not owned)
@@ -122,6 +123,7 @@ private:
   std::map<uint16_t, Channel> d_channels;
   uint16_t d_nextStreamId;
   std::vector<uint8_t> d_partial; // a message spanning several reads
+  bool d_partialOversized{false};  // skipping the rest of a message over the limit
   std::unique_ptr<uint8_t[]> d_readBuffer;
 };
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 typedef struct _NiceAgent NiceAgent;
+typedef struct _NiceCandidate NiceCandidate;
 
 namespace talk::rtc {
 
@@ -116,7 +117,9 @@ public:
   const std::vector<std::string>& localCandidates() const { return d_localCandidates; }
 
   // The peer's `a=ice-ufrag`/`a=ice-pwd`; a change from earlier values is an ICE restart
-  // by the peer. Queued candidates are applied now.
+  // by the peer, and we restart too (an answer must carry new credentials: read
+  // localCredentials() afterwards). Queued candidates are applied now. Throws talk::Error
+  // for empty or refused credentials.
   void setRemoteCredentials(const IceCredentials& credentials);
   // "candidate:…" (an "a=" prefix is accepted). Returns false for lines libnice cannot
   // parse; mDNS (".local") and unsupported candidates are ignored and return true.
@@ -125,7 +128,8 @@ public:
   void remoteGatheringDone();
 
   // ICE restart: new local credentials, remote ones and remote candidates forgotten; the
-  // caller signals the new credentials, then sets the peer's new ones. Re-gathers.
+  // caller signals the new credentials (local candidates stay valid), then sets the peer's
+  // new ones.
   void restart();
 
   // Sends on the selected pair; false if there is none or the socket would block. Cheap:
@@ -148,6 +152,10 @@ private:
     void operator()(NiceAgent* agent) const noexcept;
   };
 
+  void readLocalCredentials();
+  void onLocalCandidate(NiceCandidate* candidate);
+  void onComponentState(unsigned state);
+  bool applyRemoteCandidate(const std::string& line);
   void applyRemoteCandidates();
   void setState(State state);
 

@@ -10,11 +10,9 @@ src_rtc_transport_libtalk_rtc_transport_a_SOURCES = \
 	src/rtc/transport/DtlsTransport.cpp src/rtc/transport/DtlsTransport.hpp \
 	src/rtc/transport/SrtpSession.cpp src/rtc/transport/SrtpSession.hpp \
 	src/rtc/transport/SctpAssociation.cpp src/rtc/transport/SctpAssociation.hpp \
-	src/rtc/transport/TransportLibraryScope.cpp src/rtc/transport/TransportLibraryScope.hpp
-# Public headers of classes being filled in (the API is stable; see each header).
-src_rtc_transport_libtalk_rtc_transport_a_SOURCES += \
-	src/rtc/transport/IceAgent.hpp \
-	src/rtc/transport/WebRtcTransport.hpp
+	src/rtc/transport/TransportLibraryScope.cpp src/rtc/transport/TransportLibraryScope.hpp \
+	src/rtc/transport/IceAgent.cpp src/rtc/transport/IceAgent.hpp \
+	src/rtc/transport/WebRtcTransport.cpp src/rtc/transport/WebRtcTransport.hpp
 
 # What a program linking libtalk-rtc-transport needs (then libtalk-common: link order).
 TALK_RTC_TRANSPORT_LIBS = src/rtc/transport/libtalk-rtc-transport.a $(TALK_COMMON_LIBS) \

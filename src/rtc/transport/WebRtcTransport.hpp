@@ -85,6 +85,8 @@ public:
                                    const std::string& label) = 0;
     virtual void onDataChannelMessage(WebRtcTransport& transport, uint16_t streamId,
                                       std::span<const uint8_t> message, bool binary) = 0;
+    // The peer closed a channel (stream reset).
+    virtual void onDataChannelClosed(WebRtcTransport& /*transport*/, uint16_t /*streamId*/) {}
   };
 
   // Bytes of headroom a caller leaves after a packet for sendRtp/sendRtcp.

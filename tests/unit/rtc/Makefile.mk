@@ -10,6 +10,7 @@ tests_unit_test_rtc_transport_SOURCES = \
 	tests/unit/rtc/transport/PacketDemuxTest.cpp \
 	tests/unit/rtc/transport/DtlsTransportTest.cpp \
 	tests/unit/rtc/transport/SctpAssociationTest.cpp \
+	tests/unit/rtc/transport/WebRtcTransportTest.cpp \
 	tests/unit/rtc/transport/SrtpSessionTest.cpp
 tests_unit_test_rtc_transport_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_TRANSPORT_LIBS)
 # ---- end of transport tests ----

@@ -17,3 +17,9 @@ src_rtc_transport_libtalk_rtc_transport_a_SOURCES = \
 # What a program linking libtalk-rtc-transport needs (then libtalk-common: link order).
 TALK_RTC_TRANSPORT_LIBS = src/rtc/transport/libtalk-rtc-transport.a $(TALK_COMMON_LIBS) \
 	$(SRTP_LIBS) $(NICE_LIBS) $(GLIB_LIBS) $(USRSCTP_LIBS) $(OPENSSL_LIBS)
+
+# SRTP crypto speed of the libsrtp2 we link (scripts/bench srtp); not installed.
+noinst_PROGRAMS += tests/bench/srtp-bench
+tests_bench_srtp_bench_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
+tests_bench_srtp_bench_SOURCES = tests/bench/srtp-bench.cpp
+tests_bench_srtp_bench_LDADD = $(TALK_RTC_TRANSPORT_LIBS)

@@ -9,6 +9,7 @@ src_rtc_transport_libtalk_rtc_transport_a_SOURCES = \
 	src/rtc/transport/DtlsCertificate.cpp src/rtc/transport/DtlsCertificate.hpp \
 	src/rtc/transport/DtlsTransport.cpp src/rtc/transport/DtlsTransport.hpp \
 	src/rtc/transport/SrtpSession.cpp src/rtc/transport/SrtpSession.hpp \
+	src/rtc/transport/DataChannelProtocol.cpp src/rtc/transport/DataChannelProtocol.hpp \
 	src/rtc/transport/SctpAssociation.cpp src/rtc/transport/SctpAssociation.hpp \
 	src/rtc/transport/TransportLibraryScope.cpp src/rtc/transport/TransportLibraryScope.hpp \
 	src/rtc/transport/IceAgent.cpp src/rtc/transport/IceAgent.hpp \

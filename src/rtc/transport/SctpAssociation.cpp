@@ -4,6 +4,7 @@
 #include "common/ev/Watchers.hpp"
 #include "common/log/Logger.hpp"
 #include "common/util/Error.hpp"
+#include "rtc/transport/DataChannelProtocol.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,12 +25,6 @@ constexpr uint32_t PpidString = 51;
 constexpr uint32_t PpidBinary = 53;
 constexpr uint32_t PpidStringEmpty = 56;
 constexpr uint32_t PpidBinaryEmpty = 57;
-
-// RFC 8832 message types and channel types.
-constexpr uint8_t DcepOpen = 0x03;
-constexpr uint8_t DcepAck = 0x02;
-constexpr uint8_t ChannelReliable = 0x00;
-constexpr uint8_t ChannelReliableUnordered = 0x80;
 
 // Streams we announce both ways; browsers open few channels (Talk: two).
 constexpr uint16_t StreamCount = 1024;
@@ -444,10 +439,7 @@ void SctpAssociation::handleMessage(uint16_t streamId, uint32_t ppid, std::span<
 
 void SctpAssociation::handleDcep(uint16_t streamId, std::span<const uint8_t> data)
 {
-  if (data.empty()) {
-    return;
-  }
-  if (data[0] == DcepAck) {
+  if (dcep::isAck(data)) {
     auto it = d_channels.find(streamId);
     if (it != d_channels.end() && !it->second.open) {
       it->second.open = true;
@@ -455,26 +447,20 @@ void SctpAssociation::handleDcep(uint16_t streamId, std::span<const uint8_t> dat
     }
     return;
   }
-  if (data[0] != DcepOpen || data.size() < 12) {
+  auto open = dcep::parseOpen(data);
+  if (!open) {
     TLOG_DEBUG("sctp", "malformed DCEP message on stream=%u", streamId);
-    return;
-  }
-  const uint8_t channelType = data[1];
-  const size_t labelLength = (static_cast<size_t>(data[8]) << 8) | data[9];
-  const size_t protocolLength = (static_cast<size_t>(data[10]) << 8) | data[11];
-  if (data.size() < 12 + labelLength + protocolLength) {
-    TLOG_DEBUG("sctp", "truncated DCEP open on stream=%u", streamId);
     return;
   }
   Channel channel;
   channel.streamId = streamId;
-  channel.label.assign(reinterpret_cast<const char*>(data.data() + 12), labelLength);
-  channel.protocol.assign(reinterpret_cast<const char*>(data.data() + 12 + labelLength), protocolLength);
+  channel.label = std::move(open->label);
+  channel.protocol = std::move(open->protocol);
   // Partially reliable types (0x01/0x02, 0x81/0x82) are carried as reliable: browsers'
   // maxRetransmits/maxPacketLifeTime are hints we may ignore at the cost of latency.
-  channel.ordered = (channelType & 0x80) == 0;
+  channel.ordered = open->ordered();
   channel.open = true;
-  const uint8_t ack = DcepAck;
+  const uint8_t ack = dcep::MessageAck;
   if (!sendRaw(streamId, PpidDcep, false, std::span<const uint8_t>(&ack, 1))) {
     TLOG_INFO("cannot ack data channel stream=%u", streamId);
     return;
@@ -499,19 +485,8 @@ std::optional<uint16_t> SctpAssociation::openChannel(std::string_view label, boo
   const uint16_t streamId = d_nextStreamId;
   d_nextStreamId = static_cast<uint16_t>(d_nextStreamId + 2);
 
-  std::vector<uint8_t> open(12 + label.size() + protocol.size());
-  open[0] = DcepOpen;
-  open[1] = ordered ? ChannelReliable : ChannelReliableUnordered;
-  // priority 256 (normal), reliability parameter 0
-  open[2] = 0x01;
-  open[3] = 0x00;
-  open[8] = static_cast<uint8_t>(label.size() >> 8);
-  open[9] = static_cast<uint8_t>(label.size());
-  open[10] = static_cast<uint8_t>(protocol.size() >> 8);
-  open[11] = static_cast<uint8_t>(protocol.size());
-  std::copy(label.begin(), label.end(), open.begin() + 12);
-  std::copy(protocol.begin(), protocol.end(), open.begin() + 12 + static_cast<long>(label.size()));
-  if (!sendRaw(streamId, PpidDcep, false, open)) {
+  const auto open = dcep::encodeOpen(label, ordered, protocol);
+  if (!open || !sendRaw(streamId, PpidDcep, false, *open)) {
     return std::nullopt;
   }
   Channel& channel = d_channels[streamId];

@@ -9,6 +9,7 @@ tests_unit_test_rtc_transport_SOURCES = \
 	tests/unit/rtc/transport/GlibContextBridgeTest.cpp \
 	tests/unit/rtc/transport/PacketDemuxTest.cpp \
 	tests/unit/rtc/transport/DtlsTransportTest.cpp \
+	tests/unit/rtc/transport/DataChannelProtocolTest.cpp \
 	tests/unit/rtc/transport/SctpAssociationTest.cpp \
 	tests/unit/rtc/transport/WebRtcTransportTest.cpp \
 	tests/unit/rtc/transport/SrtpSessionTest.cpp

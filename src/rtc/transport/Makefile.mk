@@ -24,3 +24,11 @@ noinst_PROGRAMS += tests/bench/srtp-bench
 tests_bench_srtp_bench_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
 tests_bench_srtp_bench_SOURCES = tests/bench/srtp-bench.cpp
 tests_bench_srtp_bench_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
+
+# WebRtcTransport through a TURN relay (tests/integration/rtc-transport-turn.sh).
+check_PROGRAMS += tests/integration/tools/rtc-transport-probe
+tests_integration_tools_rtc_transport_probe_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
+tests_integration_tools_rtc_transport_probe_SOURCES = tests/integration/tools/rtc-transport-probe.cpp
+tests_integration_tools_rtc_transport_probe_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
+TESTS += tests/integration/rtc-transport-turn.sh
+EXTRA_DIST += tests/integration/rtc-transport-turn.sh

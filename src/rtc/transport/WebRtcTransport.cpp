@@ -5,6 +5,8 @@
 #include "common/util/Error.hpp"
 #include "rtc/transport/PacketDemux.hpp"
 
+#include <algorithm>
+#include <array>
 #include <exception>
 
 namespace talk::rtc {
@@ -39,12 +41,18 @@ bool WebRtcTransport::setRemoteParameters(const RemoteParameters& remote)
       }
       return true;
     }
-    if (!d_dtls.setRemoteFingerprint(remote.fingerprintAlgorithm, remote.fingerprint)) {
-      return false;
-    }
+    // Remembered first: a handshake that already finished (the peer's ClientHello came
+    // before its SDP) completes inside setRemoteFingerprint and needs these values.
     d_remote = remote;
     if (remote.sctpPort) {
       d_config.sctp.remotePort = *remote.sctpPort;
+    }
+    if (!d_dtls.setRemoteFingerprint(remote.fingerprintAlgorithm, remote.fingerprint)) {
+      d_remote.reset();
+      return false;
+    }
+    if (d_state == State::Failed) {
+      return false; // the early handshake was with someone else's certificate
     }
     d_ice.setRemoteCredentials(remote.ice);
   }
@@ -269,6 +277,34 @@ bool WebRtcTransport::sendRtp(std::span<uint8_t> buffer, size_t length) noexcept
   }
   ++d_stats.rtpSent;
   return true;
+}
+
+size_t WebRtcTransport::sendRtpBatch(std::span<OutgoingPacket> packets) noexcept
+{
+  if (!d_srtpOut || (d_state != State::Connected && d_state != State::Disconnected)) {
+    return 0;
+  }
+  constexpr size_t Chunk = 64;
+  std::array<std::span<const uint8_t>, Chunk> protectedPackets;
+  size_t sent = 0;
+  for (size_t at = 0; at < packets.size(); at += Chunk) {
+    const size_t count = std::min(Chunk, packets.size() - at);
+    size_t ready = 0;
+    for (size_t i = 0; i < count; ++i) {
+      OutgoingPacket& packet = packets[at + i];
+      if (d_srtpOut->protectRtp(packet.buffer, packet.length)) {
+        protectedPackets[ready++] = packet.buffer.first(packet.length);
+      }
+      else {
+        ++d_stats.sendFailures;
+      }
+    }
+    const size_t taken = d_ice.sendBatch(std::span<const std::span<const uint8_t>>(protectedPackets.data(), ready));
+    sent += taken;
+    d_stats.rtpSent += taken;
+    d_stats.sendFailures += ready - taken;
+  }
+  return sent;
 }
 
 bool WebRtcTransport::sendRtcp(std::span<uint8_t> buffer, size_t length) noexcept

@@ -121,6 +121,18 @@ public:
   bool sendRtp(std::span<uint8_t> buffer, size_t length) noexcept;
   bool sendRtcp(std::span<uint8_t> buffer, size_t length) noexcept;
 
+  // One packet of a batch: buffer[0, length) is the plain RTP packet, with SendOverhead
+  // spare bytes after it; on return `length` is the protected length.
+  struct OutgoingPacket
+  {
+    std::span<uint8_t> buffer;
+    size_t length{0};
+  };
+  // Protects every packet in place and hands them to libnice in batches (one
+  // nice_agent_send_messages_nonblocking, i.e. one sendmmsg, per 64 packets). Returns how
+  // many were sent; packets that failed to protect are skipped.
+  size_t sendRtpBatch(std::span<OutgoingPacket> packets) noexcept;
+
   // Data channels (dataChannels = true): open one toward the peer (returns its stream id
   // once SCTP is up, nullopt before) and send on it.
   std::optional<uint16_t> openDataChannel(std::string_view label, bool ordered = true);

@@ -103,6 +103,7 @@ class WebRtcTransportTest : public CppUnit::TestFixture
   CPPUNIT_TEST(wrongFingerprintFails);
   CPPUNIT_TEST(peerCloseReported);
   CPPUNIT_TEST(iceRestartKeepsMedia);
+  CPPUNIT_TEST(vanishedPeerFailsByConsent);
   CPPUNIT_TEST_SUITE_END();
 
   TransportLibraryScope d_scope;
@@ -197,7 +198,20 @@ class WebRtcTransportTest : public CppUnit::TestFixture
     CPPUNIT_ASSERT(call.run([&] { return call.a.rtcp.size() == 1; }));
     CPPUNIT_ASSERT(call.a.rtcp[0] == plain);
     CPPUNIT_ASSERT_EQUAL(uint64_t(20), call.tb->stats().rtpReceived);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(20), call.ta->stats().rtpSent);
     CPPUNIT_ASSERT_EQUAL(uint64_t(0), call.tb->stats().unprotectFailures);
+    // A batch: protected in place, one libnice call (sendmmsg) per 64 packets.
+    std::vector<std::vector<uint8_t>> storage;
+    std::vector<WebRtcTransport::OutgoingPacket> batch;
+    for (uint16_t seq = 21; seq <= 50; ++seq) {
+      storage.push_back(rtpPacket(seq, 300, WebRtcTransport::SendOverhead));
+    }
+    for (auto& packet : storage) {
+      batch.push_back({packet, 312});
+    }
+    CPPUNIT_ASSERT_EQUAL(size_t(30), call.ta->sendRtpBatch(batch));
+    CPPUNIT_ASSERT(call.run([&] { return call.b.rtp.size() == 50; }));
+    CPPUNIT_ASSERT(call.b.rtp[49] == rtpPacket(50, 300, 0));
     // Too little headroom is refused, not overflowed.
     auto tight = rtpPacket(99, 100, 4);
     CPPUNIT_ASSERT(!call.ta->sendRtp(tight, 112));
@@ -313,6 +327,19 @@ public:
     CPPUNIT_ASSERT(call.run([&] { return call.b.failed; }));
     CPPUNIT_ASSERT_EQUAL(std::string("DTLS closed by the peer"), call.b.failure);
     CPPUNIT_ASSERT(!call.a.failed); // close() reports nothing to its own listener
+  }
+
+  // RFC 7675: the peer disappears without a word (process killed, NAT binding gone); consent
+  // checks go unanswered and the transport reports Failed instead of staying "connected".
+  void vanishedPeerFailsByConsent()
+  {
+    Call call(*d_certA, *d_certB, false, false, false);
+    call.negotiate();
+    CPPUNIT_ASSERT(call.run([&] { return call.a.connected == 1 && call.b.connected == 1; }));
+    call.tb.reset();
+    const double start = call.loop.now();
+    CPPUNIT_ASSERT(test::runLoopUntil(call.loop, [&] { return call.a.failed; }, 90.0));
+    std::printf(" (failed after %.1f s: %s) ", call.loop.now() - start, call.a.failure.c_str());
   }
 
   void iceRestartKeepsMedia()

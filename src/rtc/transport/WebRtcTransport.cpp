@@ -18,7 +18,8 @@ WebRtcTransport::WebRtcTransport(ev::GlibContextBridge& bridge, const DtlsCertif
   d_listener(listener),
   d_config(config),
   d_ice(bridge, config.ice, this),
-  d_dtls(bridge.loop(), certificate, this)
+  d_dtls(bridge.loop(), certificate, this),
+  d_inactivity(bridge.loop(), this)
 {
 }
 
@@ -134,6 +135,7 @@ void WebRtcTransport::onIcePacket(IceAgent& /*agent*/, std::span<uint8_t> packet
   if (d_state == State::Closed) {
     return;
   }
+  d_lastReceive = d_bridge.loop().now();
   switch (classifyPacket(packet)) {
   case PacketKind::Dtls:
     d_dtls.handlePacket(packet);
@@ -207,8 +209,24 @@ void WebRtcTransport::onDtlsConnected(DtlsTransport& dtls, const SrtpKeys& keys)
   if (d_sctp) {
     d_sctp->connect();
   }
+  if (d_config.inactivityTimeout > 0) {
+    d_lastReceive = d_bridge.loop().now();
+    const double period = std::max(0.5, d_config.inactivityTimeout / 4);
+    d_inactivity.start(period, period);
+  }
   if (d_state == State::Connected) {
     d_listener->onConnected(*this);
+  }
+}
+
+void WebRtcTransport::onTimer(ev::Timer& /*timer*/)
+{
+  if (d_state != State::Connected && d_state != State::Disconnected) {
+    d_inactivity.stop();
+    return;
+  }
+  if (d_bridge.loop().now() - d_lastReceive > d_config.inactivityTimeout) {
+    fail("nothing received from the peer within the inactivity timeout");
   }
 }
 
@@ -357,6 +375,7 @@ void WebRtcTransport::close()
     return;
   }
   d_state = State::Closed;
+  d_inactivity.stop();
   d_dtls.close();
 }
 
@@ -374,6 +393,7 @@ void WebRtcTransport::fail(const char* reason)
     return;
   }
   d_state = State::Failed;
+  d_inactivity.stop();
   TLOG_INFO("transport failed: %s", reason);
   d_listener->onFailed(*this, reason);
 }

@@ -40,6 +40,10 @@ struct WebRtcTransportConfig
   // m=application … webrtc-datachannel negotiated?
   bool dataChannels{false};
   SctpAssociation::Config sctp; // dtlsClient is filled in from the DTLS role
+  // Once connected, fail when nothing (RTP, RTCP, DTLS) arrived for this long; 0 = never.
+  // ICE-lite agents send no consent checks of their own, so this is how a lite SFU notices
+  // a browser that vanished (browsers send RTCP every few seconds on every live m-line).
+  double inactivityTimeout{30.0};
 };
 
 struct RemoteParameters
@@ -54,7 +58,8 @@ struct RemoteParameters
 
 class WebRtcTransport : private IceAgent::Listener,
                         private DtlsTransport::Listener,
-                        private SctpAssociation::Listener
+                        private SctpAssociation::Listener,
+                        private ev::Timer::Listener
 {
 public:
   enum class State : uint8_t
@@ -182,6 +187,9 @@ private:
                             std::span<const uint8_t> message, bool binary) override;
   void onDataChannelClosed(SctpAssociation& sctp, const SctpAssociation::Channel& channel) override;
 
+  // ev::Timer::Listener (inactivity check)
+  void onTimer(ev::Timer& timer) override;
+
   void maybeStartDtls();
   void fail(const char* reason);
 
@@ -194,6 +202,7 @@ private:
   State d_state{State::New};
   std::optional<RemoteParameters> d_remote;
   bool d_dtlsStarted{false};
+  double d_lastReceive{0};
   Stats d_stats;
   // Owned (declaration order = construction order; SRTP/SCTP appear once DTLS is up)
   IceAgent d_ice;
@@ -201,6 +210,7 @@ private:
   std::unique_ptr<SrtpSession> d_srtpIn;
   std::unique_ptr<SrtpSession> d_srtpOut;
   std::unique_ptr<SctpAssociation> d_sctp;
+  ev::Timer d_inactivity;
 };
 
 }

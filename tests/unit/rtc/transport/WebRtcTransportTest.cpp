@@ -104,6 +104,7 @@ class WebRtcTransportTest : public CppUnit::TestFixture
   CPPUNIT_TEST(peerCloseReported);
   CPPUNIT_TEST(iceRestartKeepsMedia);
   CPPUNIT_TEST(vanishedPeerFailsByConsent);
+  CPPUNIT_TEST(liteSideNoticesSilentPeer);
   CPPUNIT_TEST_SUITE_END();
 
   TransportLibraryScope d_scope;
@@ -119,7 +120,8 @@ class WebRtcTransportTest : public CppUnit::TestFixture
     std::unique_ptr<WebRtcTransport> ta;
     std::unique_ptr<WebRtcTransport> tb;
 
-    Call(const DtlsCertificate& certA, const DtlsCertificate& certB, bool lite, bool tcp, bool dataChannels)
+    Call(const DtlsCertificate& certA, const DtlsCertificate& certB, bool lite, bool tcp, bool dataChannels,
+         double inactivityTimeout = 30.0)
     {
       WebRtcTransportConfig ca;
       ca.ice.controlling = true;
@@ -128,6 +130,7 @@ class WebRtcTransportTest : public CppUnit::TestFixture
       ca.ice.tcp = tcp;
       ca.dataChannels = dataChannels;
       WebRtcTransportConfig cb = ca;
+      cb.inactivityTimeout = inactivityTimeout; // only B's silence check is under test
       cb.ice.controlling = false;
       cb.ice.lite = lite;
       ta = std::make_unique<WebRtcTransport>(bridge, certA, ca, &a);
@@ -340,6 +343,36 @@ public:
     const double start = call.loop.now();
     CPPUNIT_ASSERT(test::runLoopUntil(call.loop, [&] { return call.a.failed; }, 90.0));
     std::printf(" (failed after %.1f s: %s) ", call.loop.now() - start, call.a.failure.c_str());
+  }
+
+  // A lite agent sends no consent checks; the inactivity timeout is what fails it when the
+  // peer goes silent (here: the full side is destroyed, so nothing arrives any more).
+  void liteSideNoticesSilentPeer()
+  {
+    Call call(*d_certA, *d_certB, true, false, false, 2.0);
+    call.negotiate();
+    CPPUNIT_ASSERT(call.run([&] { return call.a.connected == 1 && call.b.connected == 1; }));
+    // While packets flow it stays up (RTP each 0.2 s for longer than the timeout).
+    double until = call.loop.now() + 3.0;
+    uint16_t seq = 1;
+    struct Tick : ev::Timer::Listener
+    {
+      bool fired = false;
+      void onTimer(ev::Timer& /*t*/) override { fired = true; }
+    } tick;
+    ev::Timer pace(call.loop, &tick);
+    while (call.loop.now() < until) {
+      auto packet = rtpPacket(seq++, 100, WebRtcTransport::SendOverhead);
+      CPPUNIT_ASSERT(call.ta->sendRtp(packet, 112));
+      tick.fired = false;
+      pace.start(0.2);
+      CPPUNIT_ASSERT(test::runLoopUntil(call.loop, [&] { return tick.fired; }));
+    }
+    CPPUNIT_ASSERT(!call.b.failed);
+    CPPUNIT_ASSERT(call.run([&] { return call.b.rtp.size() == seq - 1u; }));
+    call.ta.reset();
+    CPPUNIT_ASSERT(call.run([&] { return call.b.failed; }));
+    CPPUNIT_ASSERT(call.b.failure.find("inactivity") != std::string::npos);
   }
 
   void iceRestartKeepsMedia()

@@ -32,3 +32,11 @@ tests_integration_tools_rtc_transport_probe_SOURCES = tests/integration/tools/rt
 tests_integration_tools_rtc_transport_probe_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
 TESTS += tests/integration/rtc-transport-turn.sh
 EXTRA_DIST += tests/integration/rtc-transport-turn.sh
+
+# Answering peer for the browser interop check (tests/integration/rtc-transport-browser.sh).
+check_PROGRAMS += tests/integration/tools/rtc-browser-peer
+tests_integration_tools_rtc_browser_peer_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
+tests_integration_tools_rtc_browser_peer_SOURCES = tests/integration/tools/rtc-browser-peer.cpp
+tests_integration_tools_rtc_browser_peer_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
+TESTS += tests/integration/rtc-transport-browser.sh
+EXTRA_DIST += tests/integration/rtc-transport-browser.sh tests/integration/rtc-transport-browser.py

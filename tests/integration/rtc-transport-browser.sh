@@ -3,8 +3,8 @@
 # microphone) in a private network namespace (testing.md recipe): the browser offers audio
 # + a "status" data channel, our transport answers as the SFU answers publishers (DTLS
 # passive, full ICE and ICE-lite), then SRTP audio must arrive and a data channel message
-# must come back. Also prints the SRTP profile Chromium negotiated (GCM or AES-CM).
-# Needs root (ip netns) and chromium; otherwise it reports a failure saying so.
+# must come back; the same with Firefox ESR (full ICE). Also prints the SRTP profile each
+# browser negotiated (GCM or AES-CM). Needs root (ip netns), chromium and firefox-esr.
 . "$(dirname "$0")/lib.sh"
 
 PEER="$TOP_BUILDDIR/tests/integration/tools/rtc-browser-peer"
@@ -40,11 +40,22 @@ browser_call() {
     --address $ADDR --port "$port" --peer "$PEER" "${lite[@]}" --timeout 40 >"$log" 2>&1 &
   local server=$!
   for _ in $(seq 50); do grep -q listening "$log" 2>/dev/null && break; sleep 0.1; done
-  timeout 50 ip netns exec "$NS" chromium --headless --no-sandbox --disable-gpu --disable-quic \
-    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile_dir" --use-fake-ui-for-media-stream --use-fake-device-for-media-stream \
-    --unsafely-treat-insecure-origin-as-secure=http://$ADDR:$port --remote-debugging-port=0 \
-    "http://$ADDR:$port/" >"$T_DIR/chromium-$mode.log" 2>&1 &
+  if [ "${2:-chromium}" = firefox ]; then
+    cat >"$profile_dir/user.js" <<PREFS
+user_pref("media.navigator.streams.fake", true);
+user_pref("media.navigator.permission.disabled", true);
+user_pref("media.devices.insecure.enabled", true);
+user_pref("media.getusermedia.insecure.enabled", true);
+PREFS
+    HOME="$profile_dir" MOZ_HEADLESS=1 timeout 50 ip netns exec "$NS" firefox-esr --headless --no-remote \
+      --profile "$profile_dir" "http://$ADDR:$port/" >"$T_DIR/firefox-$mode.log" 2>&1 &
+  else
+    timeout 50 ip netns exec "$NS" chromium --headless --no-sandbox --disable-gpu --disable-quic \
+      --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$profile_dir" --use-fake-ui-for-media-stream --use-fake-device-for-media-stream \
+      --unsafely-treat-insecure-origin-as-secure=http://$ADDR:$port --remote-debugging-port=0 \
+      "http://$ADDR:$port/" >"$T_DIR/chromium-$mode.log" 2>&1 &
+  fi
   local browser=$!
   wait "$server"
   local rc=$?
@@ -58,5 +69,7 @@ check "network namespace with a veth pair" setup_ns
 check "Chromium -> WebRtcTransport (full ICE): SRTP audio arrives, data channel echoes" browser_call full
 grep -E 'peer: (connected|RESULT)|browser: echo' "$T_DIR/check.out" | sed 's/^/#   /'
 check "Chromium -> WebRtcTransport (ICE-lite): SRTP audio arrives, data channel echoes" browser_call lite
+grep -E 'peer: (connected|RESULT)|browser: echo' "$T_DIR/check.out" | sed 's/^/#   /'
+check "Firefox ESR -> WebRtcTransport (full ICE): SRTP audio arrives, data channel echoes" browser_call full firefox
 grep -E 'peer: (connected|RESULT)|browser: echo' "$T_DIR/check.out" | sed 's/^/#   /'
 finish

@@ -10,13 +10,12 @@
 #include "rtc/transport/TransportLibraryScope.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
-
+#include <ctime>
 #include <openssl/evp.h>
+#include <vector>
 
 using namespace talk::rtc;
 

@@ -4,9 +4,8 @@
 #include "common/log/Logger.hpp"
 #include "common/util/Error.hpp"
 
-#include <glib.h>
-
 #include <exception>
+#include <glib.h>
 
 namespace talk::ev {
 
@@ -21,7 +20,8 @@ struct GlibContextBridge::Impl
     bool started{false};
   };
 
-  Impl(struct ev_loop* evLoop, GMainContext* ctx) : loop(evLoop), context(ctx)
+  Impl(struct ev_loop* evLoop, GMainContext* ctx) :
+    loop(evLoop), context(ctx)
   {
     ev_prepare_init(&prepare, &Impl::onPrepare);
     prepare.data = this;

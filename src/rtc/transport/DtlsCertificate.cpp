@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdio>
-
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>

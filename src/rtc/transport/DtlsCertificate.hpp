@@ -6,10 +6,9 @@
 #include "common/util/CHandle.hpp"
 
 #include <memory>
+#include <openssl/ssl.h>
 #include <string>
 #include <string_view>
-
-#include <openssl/ssl.h>
 
 namespace talk::rtc {
 

@@ -8,7 +8,6 @@
 #include <array>
 #include <cctype>
 #include <exception>
-
 #include <openssl/err.h>
 
 namespace talk::rtc {
@@ -103,7 +102,7 @@ int DtlsTransport::bioWrite(BIO* bio, const char* data, int length)
   }
   try {
     self->d_listener->onDtlsSendPacket(
-      *self, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(length)));
+        *self, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(length)));
   }
   catch (const std::exception& e) {
     TLOG_ERROR("DTLS send callback failed: %s", e.what());

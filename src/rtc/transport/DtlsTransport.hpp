@@ -17,13 +17,12 @@
 #include "rtc/transport/SrtpSession.hpp"
 
 #include <array>
-#include <optional>
 #include <cstdint>
+#include <openssl/ssl.h>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <openssl/ssl.h>
 
 namespace talk::rtc {
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <array>
 #include <exception>
-
 #include <nice/agent.h>
 
 namespace talk::rtc {
@@ -362,7 +361,7 @@ bool IceAgent::applyRemoteCandidate(const std::string& line)
 {
   const std::string sdp = "a=" + line;
   CHandle<NiceCandidate, nice_candidate_free> parsed(
-    nice_agent_parse_remote_candidate_sdp(d_agent.get(), d_streamId, sdp.c_str()));
+      nice_agent_parse_remote_candidate_sdp(d_agent.get(), d_streamId, sdp.c_str()));
   if (!parsed) {
     TLOG_DEBUG("ice", "ICE unparsable remote candidate");
     return false;

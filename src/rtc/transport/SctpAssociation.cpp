@@ -7,12 +7,11 @@
 #include "rtc/transport/DataChannelProtocol.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <unordered_set>
-
-#include <arpa/inet.h>
 #include <usrsctp.h>
 
 namespace talk::rtc {
@@ -59,7 +58,8 @@ void setOption(struct socket* sock, int level, int name, const T& value, const c
 class SctpAssociation::Stack : private ev::Timer::Listener
 {
 public:
-  explicit Stack(ev::EventLoop& loop) : d_loop(loop), d_timer(loop, this), d_last(loop.now())
+  explicit Stack(ev::EventLoop& loop) :
+    d_loop(loop), d_timer(loop, this), d_last(loop.now())
   {
     d_timer.start(TickSeconds, TickSeconds);
   }
@@ -387,8 +387,8 @@ void SctpAssociation::handleNotification(std::span<const uint8_t> data)
     }
     const size_t listBytes = std::min<size_t>(event.strreset_length, data.size()) - sizeof(sctp_stream_reset_event);
     const size_t count = std::min<size_t>(event.strreset_length, data.size()) < sizeof(sctp_stream_reset_event)
-                           ? 0
-                           : listBytes / sizeof(uint16_t);
+                             ? 0
+                             : listBytes / sizeof(uint16_t);
     for (size_t i = 0; i < count; ++i) {
       uint16_t streamId = 0;
       std::memcpy(&streamId, data.data() + sizeof(sctp_stream_reset_event) + i * sizeof(uint16_t), sizeof(streamId));

@@ -123,7 +123,7 @@ private:
   std::map<uint16_t, Channel> d_channels;
   uint16_t d_nextStreamId;
   std::vector<uint8_t> d_partial; // a message spanning several reads
-  bool d_partialOversized{false};  // skipping the rest of a message over the limit
+  bool d_partialOversized{false}; // skipping the rest of a message over the limit
   std::unique_ptr<uint8_t[]> d_readBuffer;
 };
 

@@ -3,9 +3,8 @@
 #include "common/util/Error.hpp"
 
 #include <climits>
-#include <string>
-
 #include <srtp2/srtp.h>
+#include <string>
 
 namespace talk::rtc {
 

@@ -5,9 +5,8 @@
 #include "common/util/Error.hpp"
 #include "rtc/transport/SctpAssociation.hpp"
 
-#include <string>
-
 #include <srtp2/srtp.h>
+#include <string>
 #include <usrsctp.h>
 
 namespace talk::rtc {

@@ -48,12 +48,12 @@ struct WebRtcTransportConfig
 
 struct RemoteParameters
 {
-  IceCredentials ice;                        // a=ice-ufrag / a=ice-pwd
+  IceCredentials ice;                          // a=ice-ufrag / a=ice-pwd
   std::string fingerprintAlgorithm{"sha-256"}; // a=fingerprint:<algorithm> <value>
   std::string fingerprint;
   DtlsRole localRole{DtlsRole::Server}; // see dtlsRoleFromRemoteSetup()
-  std::optional<uint16_t> sctpPort;       // a=sctp-port
-  std::optional<size_t> maxMessageSize;   // a=max-message-size
+  std::optional<uint16_t> sctpPort;     // a=sctp-port
+  std::optional<size_t> maxMessageSize; // a=max-message-size
 };
 
 class WebRtcTransport : private IceAgent::Listener,

@@ -31,7 +31,8 @@ struct Side : WebRtcTransport::Listener
   size_t messages = 0;
   std::optional<uint16_t> channel;
 
-  explicit Side(const char* n) : name(n) {}
+  explicit Side(const char* n) :
+    name(n) {}
   void onLocalCandidate(WebRtcTransport& /*t*/, const std::string& c) override
   {
     std::printf("%s candidate %s\n", name, c.c_str());
@@ -86,7 +87,7 @@ int main(int argc, char** argv)
       turn.password = value;
     }
     else if (key == "--transport") {
-      turn.transport = value == "tcp" ? TurnServer::Transport::Tcp
+      turn.transport = value == "tcp"   ? TurnServer::Transport::Tcp
                        : value == "tls" ? TurnServer::Transport::Tls
                                         : TurnServer::Transport::Udp;
     }

@@ -19,7 +19,7 @@ public:
     auto open = dcep::encodeOpen("status", false, "json");
     CPPUNIT_ASSERT(open);
     const std::vector<uint8_t> expected{0x03, 0x80, 0x01, 0x00, 0, 0, 0, 0, 0, 6, 0, 4,
-                                        's',  't',  'a',  't',  'u', 's', 'j', 's', 'o', 'n'};
+                                        's', 't', 'a', 't', 'u', 's', 'j', 's', 'o', 'n'};
     CPPUNIT_ASSERT(*open == expected);
     CPPUNIT_ASSERT(!dcep::encodeOpen(std::string(70000, 'x'), true));
   }
@@ -28,7 +28,7 @@ public:
   {
     // Chrome's open for `createDataChannel("simplewebrtc", {ordered: false, maxRetransmits: 0})`.
     const std::vector<uint8_t> open{0x03, 0x81, 0x01, 0x00, 0, 0, 0, 0, 0, 12, 0, 0,
-                                    's',  'i',  'm',  'p',  'l', 'e', 'w', 'e', 'b', 'r', 't', 'c'};
+                                    's', 'i', 'm', 'p', 'l', 'e', 'w', 'e', 'b', 'r', 't', 'c'};
     auto parsed = dcep::parseOpen(open);
     CPPUNIT_ASSERT(parsed);
     CPPUNIT_ASSERT_EQUAL(std::string("simplewebrtc"), parsed->label);

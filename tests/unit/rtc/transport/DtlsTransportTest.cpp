@@ -2,12 +2,12 @@
 // queued and delivered from the test's pump, as a socket would); DTLS-SRTP keys agree;
 // a wrong fingerprint is refused; application data and close_notify pass.
 #include "rtc/transport/DtlsTransport.hpp"
+
+#include "RunLoopUntil.hpp"
 #include "rtc/transport/SrtpSession.hpp"
 #include "rtc/transport/TransportLibraryScope.hpp"
-#include "RunLoopUntil.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
-
 #include <deque>
 #include <string>
 #include <vector>

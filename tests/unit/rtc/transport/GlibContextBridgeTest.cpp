@@ -1,13 +1,12 @@
 // GlibContextBridge: glib sources fire while only the libev loop runs.
 #include "common/ev/GlibContextBridge.hpp"
+
 #include "RunLoopUntil.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
-
+#include <cstring>
 #include <gio/gio.h>
 #include <glib.h>
-
-#include <cstring>
 #include <string>
 
 using namespace talk;

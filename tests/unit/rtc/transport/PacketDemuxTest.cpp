@@ -1,9 +1,8 @@
 // RFC 7983 demultiplexing table.
 #include "rtc/transport/PacketDemux.hpp"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <array>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace talk::rtc;
 

@@ -2,11 +2,11 @@
 // by the test, as DTLS would carry them); DCEP open/ack; ordered and unordered channels;
 // string, binary and empty messages both ways; large messages; max-message-size; close.
 #include "rtc/transport/SctpAssociation.hpp"
-#include "rtc/transport/TransportLibraryScope.hpp"
+
 #include "RunLoopUntil.hpp"
+#include "rtc/transport/TransportLibraryScope.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
-
 #include <deque>
 #include <string>
 #include <vector>

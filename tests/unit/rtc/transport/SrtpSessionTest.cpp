@@ -1,12 +1,12 @@
 // SrtpSession: round trips for both profiles, RTP and RTCP; tampering, replay and wrong
 // keys are refused.
 #include "rtc/transport/SrtpSession.hpp"
-#include "rtc/transport/TransportLibraryScope.hpp"
-#include "common/util/Error.hpp"
 
-#include <cppunit/extensions/HelperMacros.h>
+#include "common/util/Error.hpp"
+#include "rtc/transport/TransportLibraryScope.hpp"
 
 #include <array>
+#include <cppunit/extensions/HelperMacros.h>
 #include <cstring>
 #include <vector>
 

@@ -1,13 +1,13 @@
 // Two WebRtcTransports connect to each other over real sockets on 127.0.0.1 through
 // libnice (candidates are exchanged directly by the test), then DTLS, SRTP and a data
 // channel run end to end. Everything runs on one libev loop via GlibContextBridge.
+#include "rtc/transport/WebRtcTransport.hpp"
+
+#include "RunLoopUntil.hpp"
 #include "common/util/Error.hpp"
 #include "rtc/transport/TransportLibraryScope.hpp"
-#include "rtc/transport/WebRtcTransport.hpp"
-#include "RunLoopUntil.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
-
 #include <cstring>
 #include <string>
 #include <vector>
@@ -34,7 +34,8 @@ struct Side : WebRtcTransport::Listener
   std::vector<std::string> messages;
   std::vector<uint16_t> closedChannels;
 
-  explicit Side(std::string n) : name(std::move(n)) {}
+  explicit Side(std::string n) :
+    name(std::move(n)) {}
 
   void onLocalCandidate(WebRtcTransport& /*t*/, const std::string& candidate) override
   {
@@ -341,7 +342,8 @@ public:
     CPPUNIT_ASSERT(call.run([&] { return call.a.connected == 1 && call.b.connected == 1; }));
     call.tb.reset();
     const double start = call.loop.now();
-    CPPUNIT_ASSERT(test::runLoopUntil(call.loop, [&] { return call.a.failed; }, 90.0));
+    CPPUNIT_ASSERT(test::runLoopUntil(
+        call.loop, [&] { return call.a.failed; }, 90.0));
     std::printf(" (failed after %.1f s: %s) ", call.loop.now() - start, call.a.failure.c_str());
   }
 

@@ -98,6 +98,10 @@ public:
     return s_stack->d_live.count(association) != 0 ? association : nullptr;
   }
 
+  // One receive buffer for all associations: drains never nest (processPending is not
+  // re-entered), and each message is handled before the next read.
+  static uint8_t* readBuffer() { return s_stack->d_readBuffer.get(); }
+
   static void markReadable(SctpAssociation* association)
   {
     if (s_stack && !association->d_readPending) {
@@ -151,6 +155,7 @@ private:
   int d_processing{0};
   std::unordered_set<SctpAssociation*> d_live;
   std::vector<SctpAssociation*> d_pending;
+  std::unique_ptr<uint8_t[]> d_readBuffer = std::make_unique<uint8_t[]>(ReadBufferSize);
 };
 
 int SctpAssociation::onOutput(void* address, void* buffer, size_t length, uint8_t /*tos*/, uint8_t /*setDf*/)
@@ -182,8 +187,7 @@ SctpAssociation::SctpAssociation(ev::EventLoop& loop, const Config& config, List
   d_loop(loop),
   d_listener(listener),
   d_config(config),
-  d_nextStreamId(config.dtlsClient ? 0 : 1),
-  d_readBuffer(std::make_unique<uint8_t[]>(ReadBufferSize))
+  d_nextStreamId(config.dtlsClient ? 0 : 1)
 {
   Stack::attach(loop, this);
   usrsctp_register_address(this);
@@ -287,7 +291,8 @@ void SctpAssociation::drain() noexcept
       int flags = 0;
       sockaddr_conn from{};
       socklen_t fromLength = sizeof(from);
-      const ssize_t n = usrsctp_recvv(d_socket, d_readBuffer.get(), ReadBufferSize, reinterpret_cast<sockaddr*>(&from),
+      uint8_t* buffer = Stack::readBuffer();
+      const ssize_t n = usrsctp_recvv(d_socket, buffer, ReadBufferSize, reinterpret_cast<sockaddr*>(&from),
                                       &fromLength, &info, &infoLength, &infoType, &flags);
       if (n < 0) {
         if (errno != EWOULDBLOCK && errno != EAGAIN && errno != ENOTCONN) {
@@ -299,7 +304,7 @@ void SctpAssociation::drain() noexcept
         setClosed();
         return;
       }
-      const std::span<const uint8_t> data(d_readBuffer.get(), static_cast<size_t>(n));
+      const std::span<const uint8_t> data(buffer, static_cast<size_t>(n));
       if ((flags & MSG_NOTIFICATION) != 0) {
         handleNotification(data);
         continue;

@@ -124,7 +124,6 @@ private:
   uint16_t d_nextStreamId;
   std::vector<uint8_t> d_partial; // a message spanning several reads
   bool d_partialOversized{false}; // skipping the rest of a message over the limit
-  std::unique_ptr<uint8_t[]> d_readBuffer;
 };
 
 }

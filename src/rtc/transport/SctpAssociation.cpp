@@ -184,7 +184,6 @@ void SctpAssociation::onUpcall(struct socket* /*sock*/, void* arg, int /*flags*/
 }
 
 SctpAssociation::SctpAssociation(ev::EventLoop& loop, const Config& config, Listener* listener) :
-  d_loop(loop),
   d_listener(listener),
   d_config(config),
   d_nextStreamId(config.dtlsClient ? 0 : 1)

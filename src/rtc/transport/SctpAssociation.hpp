@@ -110,7 +110,6 @@ private:
   void setClosed();
 
   // Passed by argument (not owned)
-  ev::EventLoop& d_loop;
   Listener* d_listener;
   // Owned
   struct socket* d_socket{nullptr}; // closed in the destructor

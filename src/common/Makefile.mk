@@ -2,12 +2,13 @@
 noinst_LIBRARIES += src/common/libtalk-common.a
 
 src_common_libtalk_common_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBEV_CFLAGS) $(OPENSSL_CFLAGS) \
-	$(LIBCONFIG_CFLAGS) $(SYSTEMD_CFLAGS) $(LWS_CFLAGS) $(ZLIB_CFLAGS)
+	$(LIBCONFIG_CFLAGS) $(SYSTEMD_CFLAGS) $(LWS_CFLAGS) $(ZLIB_CFLAGS) $(GLIB_CFLAGS)
 src_common_libtalk_common_a_SOURCES = \
 	src/common/crypto/Crypto.cpp src/common/crypto/Crypto.hpp \
 	src/common/ev/EventLoop.cpp src/common/ev/EventLoop.hpp \
 	src/common/ev/Watchers.cpp src/common/ev/Watchers.hpp \
 	src/common/ev/AsyncInbox.hpp \
+	src/common/ev/GlibContextBridge.cpp src/common/ev/GlibContextBridge.hpp \
 	src/common/log/Logger.cpp src/common/log/Logger.hpp \
 	src/common/net/SocketAddress.cpp src/common/net/SocketAddress.hpp \
 	src/common/net/UniqueFd.hpp \

@@ -53,3 +53,19 @@ endif
 fuzz-targets: $(FUZZ_TARGETS)
 fuzz-list:
 	@echo "FUZZ_TARGETS: $(FUZZ_TARGETS)"
+
+# ---- rtc-transport targets: demux + DTLS/SRTP input path, DCEP ----
+if FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-rtc-transport-input tests/fuzz/fuzz-dcep
+noinst_PROGRAMS += tests/fuzz/fuzz-rtc-transport-input tests/fuzz/fuzz-dcep
+
+tests_fuzz_fuzz_rtc_transport_input_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
+tests_fuzz_fuzz_rtc_transport_input_SOURCES = tests/fuzz/FuzzRtcTransportInput.cpp
+tests_fuzz_fuzz_rtc_transport_input_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_rtc_transport_input_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
+
+tests_fuzz_fuzz_dcep_CPPFLAGS = $(AM_CPPFLAGS) $(RTC_TRANSPORT_DEP_CFLAGS)
+tests_fuzz_fuzz_dcep_SOURCES = tests/fuzz/FuzzDcep.cpp
+tests_fuzz_fuzz_dcep_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_dcep_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
+endif

@@ -208,6 +208,7 @@ struct MediaDescription
   std::vector<Candidate> candidates;
   bool endOfCandidates = false;
   std::vector<Attribute> otherAttributes;
+  std::vector<std::string> otherLines; // non-attribute lines we do not interpret ("i=...")
 
   bool isRtp() const noexcept { return kind == "audio" || kind == "video"; }
   bool isDataChannel() const noexcept;
@@ -240,6 +241,7 @@ struct SessionDescription
   bool extmapAllowMixed = false;
   TransportAttributes transport;                // session-level ICE/DTLS
   std::vector<Attribute> otherAttributes;       // session-level, uninterpreted
+  std::vector<std::string> otherLines;          // "i=", "u=", "e=", ... kept verbatim
   std::vector<MediaDescription> media;
 
   // Parses an SDP blob. Accepts CRLF or LF line ends. On failure returns nullopt and, when

@@ -21,8 +21,10 @@ struct CodecCapability
   std::string encoding; // opus, VP8, VP9, H264, AV1 (compared case-insensitively)
   uint32_t clockRate = 0;
   uint16_t channels = 0;
-  // fmtp keys that must match the offer's value for this codec to be chosen (e.g. H264
-  // packetization-mode=1, profile-level-id prefix "42e0" matched as a prefix; VP9 profile-id=0).
+  // fmtp keys whose value in the offer must equal this one (case-insensitive) for the codec
+  // to be chosen (e.g. H264 packetization-mode=1 and profile-level-id=42e01f; VP9
+  // profile-id=0). A key the offer omits counts as its default: "0" for packetization-mode and
+  // profile-id.
   std::vector<std::pair<std::string, std::string>> requiredFmtp;
   // rtcp-fb we keep when the offer has them (nack, nack pli, ccm fir, goog-remb, transport-cc).
   std::vector<std::pair<std::string, std::string>> feedback;
@@ -55,6 +57,8 @@ struct LocalTransport
   std::vector<Candidate> candidates;
   bool endOfCandidates = true;
   std::string cname = "talk-sfu";
+  uint64_t sessionId = 1;      // o= of answers (offers take it as an argument)
+  uint64_t sessionVersion = 1;
 };
 
 // What one negotiated m-line carries, as the SFU needs it for routing.

@@ -1,1 +1,12 @@
 # unit tests of libtalk-rtc (fragment filled by its component)
+# ---- Protocol-layer runner (owned by rtc-proto): RTP/RTCP/SDP, codec helpers, stream logic. ----
+check_PROGRAMS += tests/unit/test-rtc
+TESTS += tests/unit/test-rtc
+tests_unit_test_rtc_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS) -I$(top_srcdir)/tests/unit/rtc \
+	-DRTC_TEST_DATA_DIR='"$(abs_top_srcdir)/tests/data/rtc"'
+tests_unit_test_rtc_SOURCES = \
+	tests/unit/rtc/RtcTestData.hpp \
+	tests/unit/rtc/RtpPacketTest.cpp
+tests_unit_test_rtc_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_LIBS)
+EXTRA_DIST += tests/data/rtc
+# ---- end of protocol-layer runner ----

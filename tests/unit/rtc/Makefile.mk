@@ -6,7 +6,9 @@ tests_unit_test_rtc_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS) -I$(top_srcdir)/
 	-DRTC_TEST_DATA_DIR='"$(abs_top_srcdir)/tests/data/rtc"'
 tests_unit_test_rtc_SOURCES = \
 	tests/unit/rtc/RtcTestData.hpp \
-	tests/unit/rtc/RtpPacketTest.cpp
+	tests/unit/rtc/RtpPacketTest.cpp \
+	tests/unit/rtc/RtcpTest.cpp \
+	tests/unit/rtc/TransportCcTest.cpp
 tests_unit_test_rtc_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_LIBS)
 EXTRA_DIST += tests/data/rtc
 # ---- end of protocol-layer runner ----

@@ -100,6 +100,19 @@ std::optional<Descriptor> parse(std::span<const uint8_t> payload) noexcept
   }
   d.size = pos;
   d.keyframe = d.startOfFrame && !d.interPicturePredicted && d.spatialId == 0;
+  if (d.keyframe && pos < payload.size()) {
+    // Senders that never set P (ffmpeg) still start each frame with the uncompressed header
+    // (VP9 bitstream §6.2): frame_marker(2) profile_low profile_high [reserved if profile 3]
+    // show_existing_frame frame_type (0 = key frame).
+    uint8_t h = payload[pos];
+    if ((h >> 6) == 2) {
+      int profile = ((h >> 5) & 1) | (((h >> 4) & 1) << 1);
+      int showExistingBit = profile == 3 ? 2 : 3; // bit position, 7 = most significant
+      bool showExisting = ((h >> showExistingBit) & 1) != 0;
+      bool frameType = ((h >> (showExistingBit - 1)) & 1) != 0;
+      d.keyframe = !showExisting && !frameType;
+    }
+  }
   return d;
 }
 

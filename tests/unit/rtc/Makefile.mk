@@ -8,7 +8,9 @@ tests_unit_test_rtc_SOURCES = \
 	tests/unit/rtc/RtcTestData.hpp \
 	tests/unit/rtc/RtpPacketTest.cpp \
 	tests/unit/rtc/RtcpTest.cpp \
-	tests/unit/rtc/TransportCcTest.cpp
+	tests/unit/rtc/TransportCcTest.cpp \
+	tests/unit/rtc/HeaderExtensionsTest.cpp \
+	tests/unit/rtc/CodecTest.cpp
 tests_unit_test_rtc_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_LIBS)
 EXTRA_DIST += tests/data/rtc
 # ---- end of protocol-layer runner ----

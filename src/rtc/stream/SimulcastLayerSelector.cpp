@@ -91,6 +91,11 @@ SimulcastLayerSelector::Decision SimulcastLayerSelector::onPacket(int spatial, c
 
 std::optional<int> SimulcastLayerSelector::takeKeyframeRequest(int64_t nowMs) noexcept
 {
+  // A layer may have stopped since the last packet: the fallback needs its keyframe too.
+  int target = effectiveTarget(nowMs);
+  if (d_current != target) {
+    wantKeyframe(target);
+  }
   if (!d_keyframeWanted) {
     return std::nullopt;
   }

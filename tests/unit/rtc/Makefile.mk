@@ -10,7 +10,10 @@ tests_unit_test_rtc_SOURCES = \
 	tests/unit/rtc/RtcpTest.cpp \
 	tests/unit/rtc/TransportCcTest.cpp \
 	tests/unit/rtc/HeaderExtensionsTest.cpp \
-	tests/unit/rtc/CodecTest.cpp
+	tests/unit/rtc/CodecTest.cpp \
+	tests/unit/rtc/SeqManagerTest.cpp \
+	tests/unit/rtc/NackGeneratorTest.cpp \
+	tests/unit/rtc/SimulcastLayerSelectorTest.cpp
 tests_unit_test_rtc_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_LIBS)
 EXTRA_DIST += tests/data/rtc
 # ---- end of protocol-layer runner ----

@@ -14,7 +14,8 @@ tests_unit_test_rtc_SOURCES = \
 	tests/unit/rtc/SeqManagerTest.cpp \
 	tests/unit/rtc/NackGeneratorTest.cpp \
 	tests/unit/rtc/SimulcastLayerSelectorTest.cpp \
-	tests/unit/rtc/SdpTest.cpp
+	tests/unit/rtc/SdpTest.cpp \
+	tests/unit/rtc/SdpAnswerBuilderTest.cpp
 tests_unit_test_rtc_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_LIBS)
 EXTRA_DIST += tests/data/rtc
 # ---- end of protocol-layer runner ----

@@ -3,6 +3,7 @@
 #include "common/util/ByteReader.hpp"
 #include "common/util/ByteWriter.hpp"
 
+#include <array>
 #include <cstring>
 
 namespace talk::rtc {
@@ -54,9 +55,20 @@ std::optional<RtpPacket> RtpPacket::parse(std::span<uint8_t> data) noexcept
     } else {
       p.d_form = ExtensionForm::None; // another profile: carried, but has no RFC 8285 elements
     }
-    if (p.d_form != ExtensionForm::None &&
-        !walkExtensions(data.subspan(pos, words * 4), p.d_form, [](uint8_t, std::span<uint8_t>, size_t) { return false; })) {
-      return std::nullopt;
+    if (p.d_form != ExtensionForm::None) {
+      // Every element well formed and every id at most once: with a repeated id the SFU and
+      // the receiver could each act on a different value.
+      std::array<uint64_t, 4> seen{};
+      bool duplicate = false;
+      bool wellFormed = walkExtensions(data.subspan(pos, words * 4), p.d_form, [&](uint8_t id, std::span<uint8_t>, size_t) {
+        uint64_t bit = uint64_t{1} << (id & 63);
+        duplicate = (seen[id >> 6] & bit) != 0;
+        seen[id >> 6] |= bit;
+        return duplicate;
+      });
+      if (!wellFormed || duplicate) {
+        return std::nullopt;
+      }
     }
     pos += words * 4;
   }

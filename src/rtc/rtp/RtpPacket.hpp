@@ -6,8 +6,8 @@
 //
 // Header extensions: one-byte (profile 0xBEDE, ids 1..14, 1..16 value bytes) and two-byte
 // (profile 0x100X, ids 1..255, 0..255 value bytes) forms. A malformed extension block (an
-// element running past the block, id 15 in the one-byte form) makes parse() fail: browsers never
-// send one, and forwarding it would hand the problem to every subscriber.
+// element running past the block, id 15 in the one-byte form, an id used twice) makes parse()
+// fail: browsers never send one, and forwarding it would hand the problem to every subscriber.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -152,6 +152,26 @@ std::string simulcastListToString(const std::vector<std::vector<SimulcastStream>
   return out;
 }
 
+// Codec lines are kept in m-line payload type order (ties in file order), which is the order
+// toString() writes them in: so parse(toString(d)) == d however the input interleaved them.
+void normalizeCodecOrder(MediaDescription& m)
+{
+  std::vector<uint8_t> order = m.payloadTypes();
+  auto rank = [&](std::optional<uint8_t> pt) {
+    if (!pt) {
+      return order.size();
+    }
+    auto it = std::find(order.begin(), order.end(), *pt);
+    return static_cast<size_t>(it - order.begin());
+  };
+  std::stable_sort(m.rtpmaps.begin(), m.rtpmaps.end(),
+                   [&](const Rtpmap& a, const Rtpmap& b) { return rank(a.payloadType) < rank(b.payloadType); });
+  std::stable_sort(m.fmtps.begin(), m.fmtps.end(),
+                   [&](const Fmtp& a, const Fmtp& b) { return rank(a.payloadType) < rank(b.payloadType); });
+  std::stable_sort(m.rtcpFbs.begin(), m.rtcpFbs.end(),
+                   [&](const RtcpFb& a, const RtcpFb& b) { return rank(a.payloadType) < rank(b.payloadType); });
+}
+
 class Parser
 {
 public:
@@ -454,20 +474,13 @@ void writeMedia(std::string& out, const MediaDescription& m)
   }
   out += "\r\n";
   for (const auto& l : m.otherLines) {
-    if (!l.empty() && l[0] == 'i') {
-      out += l + "\r\n"; // i= comes before c=
-    }
+    out += l + "\r\n"; // i= belongs before c=; the rarer k= is accepted there too
   }
   if (m.connection) {
     out += "c=" + *m.connection + "\r\n";
   }
   for (const auto& b : m.bandwidths) {
     out += "b=" + b + "\r\n";
-  }
-  for (const auto& l : m.otherLines) {
-    if (l.empty() || l[0] != 'i') {
-      out += l + "\r\n";
-    }
   }
   if (m.rtcp) {
     out += "a=rtcp:" + *m.rtcp + "\r\n";
@@ -954,6 +967,9 @@ std::optional<SessionDescription> SessionDescription::parse(std::string_view tex
   if (!sawVersion || !sawOrigin) {
     parser.fail(lineNo, "missing v= or o= line");
     return std::nullopt;
+  }
+  for (auto& m : s.media) {
+    normalizeCodecOrder(m);
   }
   return s;
 }

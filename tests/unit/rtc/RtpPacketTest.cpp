@@ -202,6 +202,9 @@ public:
     CPPUNIT_ASSERT(!parses(hex("90 60 0001 00000000 00000001 1000 0001 05 09 aabb 00")));
     // Two-byte element cut after its id.
     CPPUNIT_ASSERT(!parses(hex("90 60 0001 00000000 00000001 1000 0001 0000 0005")));
+    // The same id twice (one-byte and two-byte forms).
+    CPPUNIT_ASSERT(!parses(hex("90 60 0001 00000000 00000001 bede 0001 10ff 10ee")));
+    CPPUNIT_ASSERT(!parses(hex("90 60 0001 00000000 00000001 1000 0002 0501ff 0501ee 0000")));
     // Reserved id 15 in the one-byte form.
     CPPUNIT_ASSERT(!parses(hex("90 60 0001 00000000 00000001 bede 0001 f0 000000 00")));
     // An unknown profile is carried without elements.

@@ -70,6 +70,7 @@ class SdpTest : public CppUnit::TestFixture
   CPPUNIT_TEST(fmtpParameters);
   CPPUNIT_TEST(reportsBadLines);
   CPPUNIT_TEST(keepsUnknownLinesAndAttributes);
+  CPPUNIT_TEST(interleavedLinesRoundTrip);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -262,6 +263,23 @@ public:
     CPPUNIT_ASSERT_EQUAL(uint16_t{2}, *d->media[0].numPorts);
     CPPUNIT_ASSERT_EQUAL(std::string("AS:512"), d->media[0].bandwidths.at(0));
     CPPUNIT_ASSERT_EQUAL(size_t{1}, d->media[0].feedbackFor(96).size());
+    CPPUNIT_ASSERT(sections(text) == sections(d->toString()));
+  }
+
+  void interleavedLinesRoundTrip()
+  {
+    // Codec lines out of m-line order and unknown lines around c= (found by fuzz-sdp): the
+    // model is canonical, so the second parse equals the first.
+    std::string text = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                       "m=video 9 UDP/TLS/RTP/SAVPF 96 97 98\r\nk=clear:x\r\nc=IN IP4 0.0.0.0\r\ni=title\r\n"
+                       "a=fmtp:98 apt=96\r\na=rtpmap:97 VP9/90000\r\na=rtpmap:96 VP8/90000\r\n"
+                       "a=rtcp-fb:* nack\r\na=rtcp-fb:97 nack pli\r\na=rtpmap:98 rtx/90000\r\na=fmtp:96 x=1\r\n";
+    auto d = SessionDescription::parse(text);
+    CPPUNIT_ASSERT(d.has_value());
+    CPPUNIT_ASSERT_EQUAL(uint8_t{96}, d->media[0].rtpmaps[0].payloadType);
+    auto again = SessionDescription::parse(d->toString());
+    CPPUNIT_ASSERT(again.has_value());
+    CPPUNIT_ASSERT(*again == *d);
     CPPUNIT_ASSERT(sections(text) == sections(d->toString()));
   }
 };

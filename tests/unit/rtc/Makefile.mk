@@ -18,4 +18,10 @@ tests_unit_test_rtc_SOURCES = \
 	tests/unit/rtc/SdpAnswerBuilderTest.cpp
 tests_unit_test_rtc_LDADD = $(TEST_MAIN_LIBS) $(TALK_RTC_LIBS)
 EXTRA_DIST += tests/data/rtc
+
+# Command-line front end of SdpAnswerBuilder for tests/data/rtc/capture/verify-sdp.sh (built by
+# make check, run by hand against real browsers).
+check_PROGRAMS += tests/unit/rtc/rtc-sdp-tool
+tests_unit_rtc_rtc_sdp_tool_SOURCES = tests/unit/rtc/RtcSdpTool.cpp
+tests_unit_rtc_rtc_sdp_tool_LDADD = $(TALK_RTC_LIBS)
 # ---- end of protocol-layer runner ----

@@ -61,6 +61,7 @@ class SdpAnswerBuilderTest : public CppUnit::TestFixture
   CPPUNIT_TEST(refusesUnusableOffers);
   CPPUNIT_TEST(offersSubscriber);
   CPPUNIT_TEST(readsSubscriberAnswer);
+  CPPUNIT_TEST(readsRealBrowserAnswers);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -298,6 +299,39 @@ public:
     a.media.pop_back();
     CPPUNIT_ASSERT(!SdpAnswerBuilder::readSubscriberAnswer(o, a, &error).has_value());
     CPPUNIT_ASSERT(error.find("m-lines") != std::string::npos);
+  }
+
+  void readsRealBrowserAnswers()
+  {
+    // The answers Chromium and Firefox gave to our subscriber offers (capture/verify-sdp.sh,
+    // built from their own offers as here).
+    SdpAnswerBuilder b(Capabilities::defaults());
+    const std::pair<const char*, const char*> cases[] = {
+      {"chromium-offer.sdp", "chromium-answer-to-sfu-offer.sdp"},
+      {"chromium-offer-simulcast.sdp", "chromium-answer-to-sfu-offer-simulcast.sdp"},
+      {"firefox-offer.sdp", "firefox-answer-to-sfu-offer.sdp"},
+      {"firefox-offer-simulcast.sdp", "firefox-answer-to-sfu-offer-simulcast.sdp"}};
+    for (const auto& [pubName, answerName] : cases) {
+      auto pub = b.answerPublisher(offer(pubName), local());
+      CPPUNIT_ASSERT(pub.has_value());
+      SessionDescription o = b.offerSubscriber(pub->streams, {1, 2, 0}, {0, 3, 0}, true, local(), 9, 1);
+      SessionDescription a = offer(answerName);
+      std::string error;
+      auto streams = SdpAnswerBuilder::readSubscriberAnswer(o, a, &error);
+      CPPUNIT_ASSERT_MESSAGE(std::string(answerName) + ": " + error, streams.has_value());
+      CPPUNIT_ASSERT_EQUAL(size_t{3}, streams->size());
+      for (const auto& s : *streams) {
+        CPPUNIT_ASSERT_MESSAGE(answerName, s.accepted);
+      }
+      CPPUNIT_ASSERT((*streams)[0].direction == Direction::SendOnly);
+      CPPUNIT_ASSERT((*streams)[1].direction == Direction::SendOnly);
+      CPPUNIT_ASSERT_EQUAL(std::string("opus"), (*streams)[0].codec.encoding);
+      CPPUNIT_ASSERT_EQUAL(std::string("VP8"), (*streams)[1].codec.encoding);
+      CPPUNIT_ASSERT((*streams)[1].extensionMap.has(RtpExtension::Mid));
+      CPPUNIT_ASSERT(!(*streams)[1].extensionMap.has(RtpExtension::Rid));
+      // The browser is the DTLS client toward our actpass offer (webrtc.md: SFU as DTLS server).
+      CPPUNIT_ASSERT(a.setup(a.media[0]) == Setup::Active);
+    }
   }
 };
 

@@ -12,7 +12,9 @@ using namespace talk::rtc::test;
 namespace {
 
 const char* const Captured[] = {"chromium-offer.sdp", "chromium-offer-simulcast.sdp", "chromium-offer-sim-munged.sdp",
-                                "firefox-offer.sdp", "firefox-offer-simulcast.sdp"};
+                                "firefox-offer.sdp", "firefox-offer-simulcast.sdp",
+                                "chromium-answer-to-sfu-offer.sdp", "chromium-answer-to-sfu-offer-simulcast.sdp",
+                                "firefox-answer-to-sfu-offer.sdp", "firefox-answer-to-sfu-offer-simulcast.sdp"};
 
 std::vector<std::string> sortedLines(const std::string& text)
 {

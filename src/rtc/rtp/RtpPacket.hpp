@@ -139,7 +139,8 @@ public:
   // Extensions must all be added before the payload.
   bool addExtension(uint8_t id, std::span<const uint8_t> value) noexcept;
   bool setPayload(std::span<const uint8_t> payload) noexcept;
-  // Pads the packet to a multiple of 4 bytes plus `extra` (0..255 in total), sets P.
+  // Appends `paddingBytes` of RTP padding (last byte = count, P set) when non-zero, and
+  // returns the finished packet; nullopt if any step failed.
   std::optional<RtpPacket> finish(uint8_t paddingBytes = 0) noexcept;
   bool ok() const noexcept { return d_ok; }
 

@@ -75,9 +75,14 @@ struct NegotiatedStream
   std::optional<uint8_t> rtxPayloadType;
   std::vector<Extmap> extmaps;               // accepted ones, with the offer's ids
   HeaderExtensionMap extensionMap;           // the same, as a lookup table
-  std::vector<uint32_t> ssrcs;               // media SSRCs: 1, or 3 for SIM, lowest layer first as listed
+  // Media SSRCs: one, or the a=ssrc-group:SIM list in its order (Chrome and the Talk munging
+  // list the lowest resolution first, so ssrcs[i] is substream i). Without SIM, every media
+  // SSRC that is not an RTX partner (Firefox with rids lists one per rid).
+  std::vector<uint32_t> ssrcs;
   std::vector<uint32_t> rtxSsrcs;            // FID partners, parallel to ssrcs (0 when none)
-  std::vector<std::string> rids;             // rid simulcast, in offer order (Talk: h, m, l)
+  // rid simulcast, in a=simulcast order. Talk (and Janus' default rid_order "hml") lists the
+  // highest first, so rids[i] is substream rids.size() - 1 - i.
+  std::vector<std::string> rids;
   std::optional<std::string> msid;
   std::optional<std::string> cname;
 };

@@ -2,7 +2,8 @@
 // Keeps VP8 PictureID (15 bits) and TL0PICIDX (8 bits) continuous for a subscriber across
 // simulcast switches (each layer has its own numbering), as Janus and mediasoup do. Temporal
 // layer drops leave PictureID gaps, which decoders accept (the TL0PICIDX/TID structure tells
-// them the frames were not needed).
+// them the frames were not needed). Browsers send 15-bit PictureIDs; a 7-bit one is rewritten
+// into its 7 bits, so a sender mixing both forms would see a jump at the 7-bit wrap.
 #include "rtc/codec/Vp8.hpp"
 #include "rtc/stream/SeqManager.hpp"
 

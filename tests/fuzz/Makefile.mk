@@ -69,3 +69,21 @@ tests_fuzz_fuzz_dcep_SOURCES = tests/fuzz/FuzzDcep.cpp
 tests_fuzz_fuzz_dcep_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_dcep_LDADD = $(TALK_RTC_TRANSPORT_LIBS)
 endif
+
+# ---- libtalk-rtc protocol parsers (owned by rtc-proto) ----
+if FUZZING
+FUZZ_TARGETS += tests/fuzz/fuzz-rtp-packet tests/fuzz/fuzz-rtcp-compound tests/fuzz/fuzz-sdp
+noinst_PROGRAMS += tests/fuzz/fuzz-rtp-packet tests/fuzz/fuzz-rtcp-compound tests/fuzz/fuzz-sdp
+
+tests_fuzz_fuzz_rtp_packet_SOURCES = tests/fuzz/FuzzRtpPacket.cpp
+tests_fuzz_fuzz_rtp_packet_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_rtp_packet_LDADD = $(TALK_RTC_LIBS)
+
+tests_fuzz_fuzz_rtcp_compound_SOURCES = tests/fuzz/FuzzRtcpCompound.cpp
+tests_fuzz_fuzz_rtcp_compound_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_rtcp_compound_LDADD = $(TALK_RTC_LIBS)
+
+tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/FuzzSdp.cpp
+tests_fuzz_fuzz_sdp_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_sdp_LDADD = $(TALK_RTC_LIBS)
+endif

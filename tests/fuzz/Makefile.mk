@@ -48,11 +48,6 @@ tests_fuzz_fuzz_nextcloud_response_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_nextcloud_response_LDADD = $(TALK_SIGNALING_BACKEND_LIBS)
 endif
 
-# `make fuzz-targets` builds them all; `make fuzz-list` prints "FUZZ_TARGETS: <paths>" (for scripts).
-.PHONY: fuzz-targets fuzz-list
-fuzz-targets: $(FUZZ_TARGETS)
-fuzz-list:
-	@echo "FUZZ_TARGETS: $(FUZZ_TARGETS)"
 
 # ---- rtc-transport targets: demux + DTLS/SRTP input path, DCEP ----
 if FUZZING
@@ -87,3 +82,9 @@ tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/FuzzSdp.cpp
 tests_fuzz_fuzz_sdp_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_sdp_LDADD = $(TALK_RTC_LIBS)
 endif
+
+# `make fuzz-targets` builds them all; `make fuzz-list` prints "FUZZ_TARGETS: <paths>" (for scripts).
+.PHONY: fuzz-targets fuzz-list
+fuzz-targets: $(FUZZ_TARGETS)
+fuzz-list:
+	@echo "FUZZ_TARGETS: $(FUZZ_TARGETS)"

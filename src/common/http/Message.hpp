@@ -16,16 +16,20 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 struct Request
 {
   std::string method; // "GET", "POST", ... (upper case)
-  std::string path;   // percent-decoded, without the query
-  std::string query;  // raw, without the '?'
-  HeaderList headers; // names lower-case, in arrival order
+  std::string path;   // percent-decoded and normalised by lws ("//", "/./", "/../"), no query
+  // The query without the '?': its name=value arguments joined with '&', each one
+  // percent-decoded by lws ('+' is a space). queryArgs holds them separately, which stays
+  // unambiguous when a decoded value contains '&'.
+  std::string query;
+  std::vector<std::string> queryArgs;
+  HeaderList headers; // names lower-case (known headers first, then ServerOptions::customHeaders)
   std::string body;   // complete (at most ServerOptions::maxBodyBytes)
   SocketAddress peer;
 
   // The first header of that name (give it lower-case), or nullptr.
   const std::string* header(std::string_view lowerName) const;
-  // A query parameter, percent-decoded ('+' is a space), or nullptr if absent.
-  std::optional<std::string> queryParameter(std::string_view name) const;
+  // The value of the first query argument with that name, or nullopt if absent.
+  std::optional<std::string_view> queryParameter(std::string_view name) const;
 };
 
 struct Response
@@ -41,8 +45,5 @@ struct Response
 
 // "Thu, 03 Dec 2026 12:00:00 GMT" (RFC 9110 IMF-fixdate) for a Unix time.
 std::string httpDate(long long unixSeconds);
-
-// Percent-decodes text ('+' as space only if plusIsSpace); nullopt on a bad escape.
-std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
 
 }

@@ -6,7 +6,9 @@
 // and a process. Loop thread only; handlers and listeners are called on it, never from
 // inside a destructor.
 //
-//   http::Server server(loop, {.listen = "127.0.0.1:8080", .serverHeader = "talk-x/1.0"});
+//   http::ServerOptions options;   // (g++ 12 -Wextra warns on partial designated initializers)
+//   options.listen = "127.0.0.1:8080";
+//   http::Server server(loop, options);
 //   server.handle("GET", "/api/v1/welcome", [](const http::Request&, http::Responder r) {
 //     r.send(http::Response::json(200, R"({"version":"1.0"})"));
 //   });

@@ -5,6 +5,9 @@
 #include "FakeMediaEngine.hpp"
 #include "sfu/control/JanusApi.hpp"
 
+#define TLOG_COMPONENT "fuzz"
+#include "common/log/Logger.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -22,6 +25,8 @@ public:
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
+  static const bool quiet = (talk::log::setLevel(talk::log::Level::Error), true);
+  (void)quiet;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   (void)talk::sfu::control::parseFrame(input);
 

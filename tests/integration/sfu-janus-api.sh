@@ -42,22 +42,27 @@ bad_tokens() {
 check "a missing tokens file exits 78" bad_tokens
 
 # --- a running daemon --------------------------------------------------------------------
-start_sfu() { # name session_timeout
-  local dir="$T_DIR/$1"
+start_sfu() { # name session_timeout [metrics]
+  local dir="$T_DIR/$1" attempt
   mkdir -p "$dir"
   cp "$shipped/talk.cfg" "$dir/"
-  PORT=$(t_free_port)
-  METRICS=$(t_free_port)
-  cat >"$dir/sfu.cfg" <<CFG
-janus: { listen = "127.0.0.1:$PORT"; session_timeout = $2; };
-metrics: { listen = "127.0.0.1:$METRICS"; };
-CFG
-  t_start "$1" "$BIN" --config "$dir/sfu.cfg"
-  SFU_PID=$T_LAST_PID
-  t_wait_port "$PORT" t 20
+  # Free ports are only likely free (other tests and ephemeral client ports race us):
+  # a daemon that could not bind is started again on new ones.
+  for attempt in 1 2 3; do
+    PORT=$(t_free_port)
+    METRICS=$(t_free_port)
+    echo "janus: { listen = \"127.0.0.1:$PORT\"; session_timeout = $2; };" >"$dir/sfu.cfg"
+    [ "${3:-}" = metrics ] && echo "metrics: { listen = \"127.0.0.1:$METRICS\"; };" >>"$dir/sfu.cfg"
+    t_start "$1" "$BIN" --config "$dir/sfu.cfg"
+    SFU_PID=$T_LAST_PID
+    t_wait_port "$PORT" t 20 && kill -0 "$SFU_PID" 2>/dev/null && return 0
+    cat "$T_DIR/$1.log" >>"$T_DIR/$1-failed-starts.txt"
+    kill "$SFU_PID" 2>/dev/null
+  done
+  return 1
 }
 
-start_sfu sfu 60
+start_sfu sfu 60 metrics
 URL="ws://127.0.0.1:$PORT/"
 for scenario in info no_subprotocol control_plane errors malformed connection_close concurrency; do
   check "janus api: $scenario" $PROBE "$URL" "$scenario"

@@ -7,5 +7,6 @@ tests_unit_test_sfu_SOURCES = \
 	tests/unit/sfu/JanusHarness.hpp \
 	tests/unit/sfu/JanusRequestTest.cpp \
 	tests/unit/sfu/JanusCoreTest.cpp \
-	tests/unit/sfu/VideoRoomTest.cpp
+	tests/unit/sfu/VideoRoomTest.cpp \
+	tests/unit/sfu/SfuSettingsTest.cpp
 tests_unit_test_sfu_LDADD = $(TEST_MAIN_LIBS) $(TALK_SFU_LIBS)

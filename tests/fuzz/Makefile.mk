@@ -24,6 +24,13 @@ tests_fuzz_fuzz_config_LDADD = $(TALK_TURN_LIBS)
 tests_fuzz_fuzz_nats_subject_SOURCES = tests/fuzz/FuzzNatsSubject.cpp
 tests_fuzz_fuzz_nats_subject_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_nats_subject_LDADD = $(TALK_NATS_LIBS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz-janus-request
+noinst_PROGRAMS += tests/fuzz/fuzz-janus-request
+tests_fuzz_fuzz_janus_request_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS) -I$(top_srcdir)/tests/unit/sfu
+tests_fuzz_fuzz_janus_request_SOURCES = tests/fuzz/FuzzJanusRequest.cpp
+tests_fuzz_fuzz_janus_request_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_janus_request_LDADD = $(TALK_SFU_LIBS)
 endif
 
 # ---- libtalk-signaling-backend (owned by "sig-backend") ----

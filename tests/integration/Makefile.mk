@@ -18,3 +18,10 @@ include tests/integration/tools/Makefile.mk
 # talk-nats CLI against a real nats-server.
 TESTS += tests/integration/nats-cli.sh
 EXTRA_DIST += tests/integration/nats-cli.sh
+
+# talk-sfu's Janus API over WebSocket (python3-websockets probe).
+TESTS += tests/integration/sfu-janus-api.sh
+EXTRA_DIST += tests/integration/sfu-janus-api.sh tests/integration/tools/janus-probe.py
+# Interop: nextcloud-spreed-signaling 0.4.1 uses talk-sfu as its Janus MCU.
+TESTS += tests/integration/sfu-interop-signaling.sh
+EXTRA_DIST += tests/integration/sfu-interop-signaling.sh

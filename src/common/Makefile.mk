@@ -27,3 +27,9 @@ src_common_libtalk_common_a_SOURCES += \
 # What every program linking libtalk-common needs.
 TALK_COMMON_LIBS = src/common/libtalk-common.a $(LIBEV_LIBS) $(OPENSSL_LIBS) $(LIBCONFIG_LIBS) \
 	$(SYSTEMD_LIBS) $(LWS_LIBS) $(ZLIB_LIBS)
+
+# Asynchronous HTTP client (libcurl multi on our loop). Programs that use it add
+# $(TALK_HTTP_CLIENT_LIBS); the others never pull HttpClient.o out of the archive.
+src_common_libtalk_common_a_CPPFLAGS += $(CURL_CFLAGS)
+src_common_libtalk_common_a_SOURCES += src/common/http/HttpClient.cpp src/common/http/HttpClient.hpp
+TALK_HTTP_CLIENT_LIBS = $(CURL_LIBS)

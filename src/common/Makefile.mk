@@ -23,6 +23,15 @@ src_common_libtalk_common_a_SOURCES += \
 	src/common/daemon/Service.hpp \
 	src/common/metrics/MetricsServer.cpp src/common/metrics/MetricsServer.hpp \
 	src/common/metrics/Registry.cpp src/common/metrics/Registry.hpp
+# HTTP + WebSocket server and WebSocket client on lws (src/common/http).
+src_common_libtalk_common_a_SOURCES += \
+	src/common/http/LwsContext.cpp src/common/http/LwsContext.hpp \
+	src/common/http/Message.cpp src/common/http/Message.hpp \
+	src/common/http/Responder.hpp \
+	src/common/http/Server.cpp src/common/http/Server.hpp \
+	src/common/http/WebSocket.hpp \
+	src/common/http/WsChannel.cpp src/common/http/WsChannel.hpp \
+	src/common/http/WebSocketClient.cpp src/common/http/WebSocketClient.hpp
 
 # What every program linking libtalk-common needs.
 TALK_COMMON_LIBS = src/common/libtalk-common.a $(LIBEV_LIBS) $(OPENSSL_LIBS) $(LIBCONFIG_LIBS) \

@@ -11,6 +11,10 @@ tests_unit_test_common_SOURCES += \
 	tests/unit/common/MetricsTest.cpp \
 	tests/unit/common/MetricsServerTest.cpp \
 	tests/unit/common/HttpGet.hpp tests/unit/common/TempDir.hpp
+# src/common/http: server, WebSocket, client, robustness
+tests_unit_test_common_SOURCES += \
+	tests/unit/common/HttpServerTest.cpp \
+	tests/unit/common/HttpTestSupport.hpp
 tests_unit_test_common_LDADD = $(TEST_MAIN_LIBS) $(TALK_COMMON_LIBS)
 
 # A minimal runDaemon program; dumps talk.cfg's defaults for check-default-config.sh.

@@ -1223,14 +1223,14 @@ void Hub::roomlistToUsers(const BackendInfo& backend, const std::vector<std::str
   }
 }
 
-void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roomId, const protocol::BackendRequest& request)
+void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roomId, const backend::BackendRoomPayload& request)
 {
   auto roomIt = d_rooms.find(roomId + "|" + backend.id);
   Room* room = roomIt == d_rooms.end() ? nullptr : roomIt->second.get();
   std::visit(
     [&](const auto& body) {
       using T = std::decay_t<decltype(body)>;
-      if constexpr (std::is_same_v<T, protocol::InviteRequest>) {
+      if constexpr (std::is_same_v<T, backend::InviteRequest>) {
         roomlistToUsers(backend, body.userIds, roomlistEvent("invite", {{"roomid", roomId}, {"properties", body.properties}}));
         std::vector<std::string> others;
         for (const std::string& user : body.allUserIds) {
@@ -1239,7 +1239,7 @@ void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roo
           }
         }
         roomlistToUsers(backend, others, roomlistEvent("update", {{"roomid", roomId}, {"properties", body.properties}}));
-      } else if constexpr (std::is_same_v<T, protocol::DisinviteRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::DisinviteRequest>) {
         Json event = roomlistEvent("disinvite", {{"roomid", roomId}, {"reason", "disinvited"}});
         for (const std::string& user : body.userIds) {
           Json bus = envelope(event);
@@ -1260,13 +1260,13 @@ void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roo
           }
         }
         roomlistToUsers(backend, others, roomlistEvent("update", {{"roomid", roomId}, {"properties", body.properties}}));
-      } else if constexpr (std::is_same_v<T, protocol::UpdateRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::UpdateRequest>) {
         if (room && !body.properties.is_null() && room->properties != body.properties) {
           room->properties = body.properties;
           publish(roomSubject(roomId, backend.id), envelope({{"type", "room"}, {"room", {{"roomid", roomId}, {"properties", body.properties}}}}));
         }
         roomlistToUsers(backend, body.userIds, roomlistEvent("update", {{"roomid", roomId}, {"properties", body.properties}}));
-      } else if constexpr (std::is_same_v<T, protocol::DeleteRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::DeleteRequest>) {
         if (room) {
           std::vector<std::string> members;
           for (Session* member : room->members) {
@@ -1286,17 +1286,17 @@ void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roo
           }
         }
         roomlistToUsers(backend, body.userIds, roomlistEvent("disinvite", {{"roomid", roomId}, {"reason", "deleted"}}));
-      } else if constexpr (std::is_same_v<T, protocol::InCallRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::InCallRequest>) {
         if (room) {
           applyInCall(*room, body);
         }
-      } else if constexpr (std::is_same_v<T, protocol::ParticipantsRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::ParticipantsRequest>) {
         if (room) {
           applyParticipants(*room, body);
         }
-      } else if constexpr (std::is_same_v<T, protocol::RoomMessageRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::MessageRequest>) {
         publish(roomSubject(roomId, backend.id), envelope(roomEvent("message", {{"roomid", roomId}, {"data", body.data}})));
-      } else if constexpr (std::is_same_v<T, protocol::SwitchToRequest>) {
+      } else if constexpr (std::is_same_v<T, backend::SwitchToRequest>) {
         auto sendSwitch = [&](const std::string& sid, const Json& details) {
           Session* session = byRoomSessionId(backend.id, sid);
           if (!session) {
@@ -1308,16 +1308,8 @@ void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roo
           }
           publish("session." + session->publicId, envelope(roomEvent("switchto", std::move(payload))));
         };
-        if (body.sessions.is_array()) {
-          for (const Json& sid : body.sessions) {
-            if (sid.is_string()) {
-              sendSwitch(sid.get<std::string>(), nullptr);
-            }
-          }
-        } else {
-          for (auto it = body.sessions.begin(); it != body.sessions.end(); ++it) {
-            sendSwitch(it.key(), it.value());
-          }
+        for (const backend::SwitchToTarget& target : body.sessions) {
+          sendSwitch(target.sessionId, target.details);
         }
       } else {
         // Dialout is refused by the HTTP layer before it gets here (feature not offered).
@@ -1326,7 +1318,7 @@ void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roo
     request);
 }
 
-void Hub::applyInCall(Room& room, const protocol::InCallRequest& request)
+void Hub::applyInCall(Room& room, const backend::InCallRequest& request)
 {
   if (!request.all) {
     if (request.changed.is_array()) {
@@ -1380,7 +1372,7 @@ void Hub::applyInCall(Room& room, const protocol::InCallRequest& request)
   }
 }
 
-void Hub::applyParticipants(Room& room, const protocol::ParticipantsRequest& request)
+void Hub::applyParticipants(Room& room, const backend::ParticipantsRequest& request)
 {
   if (request.changed.is_array()) {
     for (const Json& entry : request.changed) {

@@ -12,7 +12,7 @@
 #include "signaling/Scheduler.hpp"
 #include "signaling/Session.hpp"
 #include "signaling/SessionIdCodec.hpp"
-#include "signaling/protocol/BackendRequests.hpp"
+#include "signaling/backend/BackendApi.hpp"
 #include "signaling/protocol/Messages.hpp"
 
 #include <map>
@@ -63,7 +63,7 @@ public:
   void disconnect(uint64_t connection);
 
   // A validated request of Nextcloud for room `roomId` of `backend` (spec §13).
-  void applyBackendRequest(const BackendInfo& backend, const std::string& roomId, const protocol::BackendRequest& request);
+  void applyBackendRequest(const BackendInfo& backend, const std::string& roomId, const backend::BackendRoomPayload& request);
 
   // Replaces the keys/timeouts taken from configuration (SIGHUP); ids stay valid only
   // when the keys did not change.
@@ -132,8 +132,8 @@ private:
 
   // Backend requests
   void roomlistToUsers(const BackendInfo& backend, const std::vector<std::string>& users, const Json& event);
-  void applyInCall(Room& room, const protocol::InCallRequest& request);
-  void applyParticipants(Room& room, const protocol::ParticipantsRequest& request);
+  void applyInCall(Room& room, const backend::InCallRequest& request);
+  void applyParticipants(Room& room, const backend::ParticipantsRequest& request);
   Session* byRoomSessionId(const std::string& backendId, const std::string& roomSessionId) const;
 
   bool isAnonymous(const Session& session) const;

@@ -1,6 +1,7 @@
 #include "signaling/SignalingSettings.hpp"
 
 #include "common/util/Error.hpp"
+#include "signaling/backend/BackendRegistry.hpp"
 
 namespace talk::signaling {
 
@@ -18,34 +19,10 @@ void describeSignalingSettings(config::Schema& schema)
   schema.integer("http.max_message_size", 65536, 1024, 16 * 1024 * 1024,
                  "Largest WebSocket message (bytes) a client may send; larger ones close the\n"
                  "connection.");
-  schema.integer("http.send_queue_frames", 1024, 16, 1000000,
-                 "Frames queued for one slow client before it is disconnected.");
+  schema.integer("http.send_queue_bytes", 1048576, 65536, 1073741824,
+                 "Bytes queued for one slow client before it is disconnected.");
 
-  config::Schema backend;
-  backend.string("id", "", "Name of the backend, unique; rooms of different backends never mix.");
-  backend.stringList("urls", {},
-                     "Base URLs of the Nextcloud instance (with or without trailing \"/\"),\n"
-                     "e.g. [ \"https://cloud.example.com/\" ]. Clients name one of them in hello.");
-  backend.secret("secret_file", "",
-                 "Secret file with the shared secret of this backend (Talk's \"Shared secret\"\n"
-                 "of the signaling server settings).");
-  backend.integer("session_limit", 0, 0, 100000000, "Client sessions this backend may have at once; 0 = unlimited.");
-  backend.integer("max_stream_bitrate", 0, 0, 100000000000, "Largest camera stream bitrate (bit/s); 0 = no limit.");
-  backend.integer("max_screen_bitrate", 0, 0, 100000000000, "Largest screen stream bitrate (bit/s); 0 = no limit.");
-  schema.groupList("backends", std::move(backend),
-                   "Nextcloud instances allowed to use this server, e.g.\n"
-                   "( { id = \"cloud\"; urls = [ \"https://cloud.example.com/\" ];\n"
-                   "    secret_file = \"signaling-backend-secret\"; } ).\n"
-                   "Reloaded on SIGHUP.");
-
-  schema.boolean("backend.allow_all", false,
-                 "Accept every Nextcloud URL, all sharing the secret of backend.secret_file\n"
-                 "(development only).");
-  schema.secret("backend.secret_file", "", "Secret file of the shared secret used with backend.allow_all.");
-  schema.boolean("backend.allow_http", false, "Accept http:// backend URLs (not only https://).");
-  schema.integer("backend.timeout", 10, 1, 300, "Seconds a request to Nextcloud may take.");
-  schema.integer("backend.connections_per_host", 8, 1, 1024, "Concurrent requests to one Nextcloud host.");
-  schema.boolean("backend.skip_verify", false, "Do not verify Nextcloud's TLS certificate (development only).");
+  backend::BackendRegistry::describeSettings(schema);
 
   schema.secret("clients.internal_secret_file", "signaling-internal-secret",
                 "Secret file with the shared secret of internal clients (recording server,\n"
@@ -79,17 +56,6 @@ namespace {
   throw ConfigError(settings.where(key) + ": " + std::string(key) + ": " + message);
 }
 
-std::string normaliseUrl(const config::Settings& settings, std::string url)
-{
-  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-    fail(settings, "urls", "expected an http:// or https:// URL, got \"" + url + "\"");
-  }
-  if (url.back() != '/') {
-    url += '/';
-  }
-  return url;
-}
-
 std::string optionalSecret(const config::Settings& settings, std::string_view key)
 {
   return settings.getString(key).empty() ? std::string() : settings.readSecret(key);
@@ -110,36 +76,7 @@ SignalingConfig parseSignalingConfig(const config::Settings& own)
 SignalingRuntime parseSignalingRuntime(const config::Settings& common, const config::Settings& own)
 {
   SignalingRuntime runtime;
-  for (const config::Settings& entry : own.getGroupList("backends")) {
-    BackendSettings backend;
-    backend.id = entry.getString("id");
-    if (backend.id.empty()) {
-      fail(entry, "id", "every backend needs an id");
-    }
-    for (const BackendSettings& other : runtime.backends) {
-      if (other.id == backend.id) {
-        fail(entry, "id", "backend id \"" + backend.id + "\" is used twice");
-      }
-    }
-    for (const std::string& url : entry.getStringList("urls")) {
-      backend.urls.push_back(normaliseUrl(entry, url));
-    }
-    if (backend.urls.empty()) {
-      fail(entry, "urls", "every backend needs at least one URL");
-    }
-    backend.secret = entry.readSecret("secret_file");
-    backend.sessionLimit = entry.getInt("session_limit");
-    backend.maxStreamBitrate = entry.getInt("max_stream_bitrate");
-    backend.maxScreenBitrate = entry.getInt("max_screen_bitrate");
-    runtime.backends.push_back(std::move(backend));
-  }
-  runtime.allowAll = own.getBool("backend.allow_all");
-  if (runtime.allowAll) {
-    runtime.allowAllSecret = own.readSecret("backend.secret_file");
-  }
-  runtime.allowHttp = own.getBool("backend.allow_http");
-  runtime.backendTimeoutSeconds = own.getInt("backend.timeout");
-  runtime.connectionsPerHost = own.getInt("backend.connections_per_host");
+  runtime.backends = backend::BackendRegistry::fromSettings(own);
   runtime.internalSecret = optionalSecret(own, "clients.internal_secret_file");
   runtime.hashKey = optionalSecret(own, "sessions.hash_key_file");
   runtime.blockKey = optionalSecret(own, "sessions.block_key_file");
@@ -148,7 +85,7 @@ SignalingRuntime parseSignalingRuntime(const config::Settings& common, const con
   runtime.resumeWindow = own.getNumber("sessions.resume_window");
   runtime.trustedProxies = own.getStringList("http.trusted_proxies");
   runtime.maxMessageBytes = own.getInt("http.max_message_size");
-  runtime.sendQueueFrames = own.getInt("http.send_queue_frames");
+  runtime.sendQueueBytes = own.getInt("http.send_queue_bytes");
   runtime.statsAllowedIps = own.getStringList("stats.allowed_ips");
   runtime.turnApiKey = optionalSecret(own, "turn.api_key_file");
   runtime.turnServers = own.getStringList("turn.servers");

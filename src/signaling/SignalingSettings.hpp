@@ -1,7 +1,7 @@
 #pragma once
 // The keys of <pkgsysconfdir>/signaling.cfg (talk-signaling's own file) and their typed
 // form. SignalingConfig is fixed for the process lifetime (listen address); SignalingRuntime
-// is rebuilt on SIGHUP (backends and their secrets, internal secret, TURN, limits,
+// is rebuilt on SIGHUP (backends and their secrets: backend::BackendRegistry, internal secret, TURN, limits,
 // allow-lists). Both are built once per (re)load and never modified (style.md rule 10).
 #include "common/config/Schema.hpp"
 #include "common/config/Settings.hpp"
@@ -13,17 +13,11 @@
 
 namespace talk::signaling {
 
-void describeSignalingSettings(config::Schema& schema);
+namespace backend {
+class BackendRegistry;
+}
 
-struct BackendSettings
-{
-  std::string id;                // stable name ("nextcloud"); part of room identity
-  std::vector<std::string> urls; // base URLs, normalised with a trailing "/"
-  std::string secret;            // shared HMAC secret (read from secret_file)
-  int64_t sessionLimit{0};       // 0 = unlimited
-  int64_t maxStreamBitrate{0};   // bits/s, 0 = unknown
-  int64_t maxScreenBitrate{0};
-};
+void describeSignalingSettings(config::Schema& schema);
 
 struct SignalingConfig
 {
@@ -32,12 +26,7 @@ struct SignalingConfig
 
 struct SignalingRuntime
 {
-  std::vector<BackendSettings> backends;
-  bool allowAll{false};
-  std::string allowAllSecret;
-  bool allowHttp{false};
-  int64_t backendTimeoutSeconds{10};
-  int64_t connectionsPerHost{8};
+  std::shared_ptr<const backend::BackendRegistry> backends;
   std::string internalSecret; // "" = internal clients refused
   std::string hashKey;        // session id MAC key; "" = random per process
   std::string blockKey;       // session id cipher key; "" = random per process
@@ -50,7 +39,7 @@ struct SignalingRuntime
   double roomJoinTimeout{10.0};
   double resumeWindow{30.0};
   int64_t maxMessageBytes{65536};
-  int64_t sendQueueFrames{1024};
+  int64_t sendQueueBytes{1048576};
 };
 
 SignalingConfig parseSignalingConfig(const config::Settings& own);

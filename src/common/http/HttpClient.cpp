@@ -15,6 +15,7 @@
 #include <utility>
 
 namespace talk::http {
+inline namespace client {
 
 namespace {
 
@@ -699,4 +700,5 @@ uint64_t HttpClient::connectionsOpened() const
   return d_impl->connectionsOpened();
 }
 
+}
 }

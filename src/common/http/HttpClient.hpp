@@ -24,7 +24,10 @@
 #include <string_view>
 #include <vector>
 
+// Inline namespace: Request/Response here differ from those of common/http/Message.hpp
+// (the server's); distinct mangled names keep one binary from mixing their inline members.
 namespace talk::http {
+inline namespace client {
 
 struct Header
 {
@@ -142,4 +145,5 @@ private:
 // (80/443) made explicit. Returns "" for a URL libcurl cannot parse.
 std::string originOf(std::string_view url);
 
+}
 }

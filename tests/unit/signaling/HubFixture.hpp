@@ -277,10 +277,11 @@ public:
 
   void backend(const std::string& room, const std::string& body, const std::string& backendId = "cloud")
   {
-    auto request = protocol::decodeBackendRequest(body);
-    CPPUNIT_ASSERT_MESSAGE(body, std::holds_alternative<protocol::BackendRequest>(request));
+    auto request = backend::parseBackendRoomBody(room, body);
+    CPPUNIT_ASSERT_MESSAGE(body, std::holds_alternative<backend::BackendRoomPayload>(request));
     BackendInfo info = *gateway.lookupBackend(backendId == "cloud" ? "https://cloud.example.com/" : "https://other.example.com/");
-    hub->applyBackendRequest(info, room, std::get<protocol::BackendRequest>(request));
+    (void)backendId;
+    hub->applyBackendRequest(info, room, std::get<backend::BackendRoomPayload>(request));
     pump();
   }
 

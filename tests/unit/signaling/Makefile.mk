@@ -3,8 +3,9 @@
 # ---- talk-signaling core (sig-core): tests/unit/test-signaling ----
 check_PROGRAMS += tests/unit/test-signaling
 TESTS += tests/unit/test-signaling
-tests_unit_test_signaling_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS) $(LIBEV_CFLAGS) $(JSON_CFLAGS) $(NATS_CFLAGS)
+tests_unit_test_signaling_CPPFLAGS = $(AM_CPPFLAGS) $(CPPUNIT_CFLAGS) $(LIBEV_CFLAGS) $(JSON_CFLAGS) $(NATS_CFLAGS) $(CURL_CFLAGS)
 tests_unit_test_signaling_SOURCES = \
+	tests/unit/signaling/ClientAddressTest.cpp \
 	tests/unit/signaling/HubFixture.hpp \
 	tests/unit/signaling/HubTest.cpp \
 	tests/unit/signaling/MessageCodecTest.cpp \

@@ -1,5 +1,4 @@
 // MessageCodec: typed decoding of client frames and hostile input (spec §2, §16).
-#include "signaling/protocol/BackendRequests.hpp"
 #include "signaling/protocol/MessageCodec.hpp"
 
 #include <cppunit/extensions/HelperMacros.h>
@@ -41,7 +40,6 @@ class MessageCodecTest : public CppUnit::TestFixture
   CPPUNIT_TEST(hostileInputIsAnError);
   CPPUNIT_TEST(encodeSurvivesInvalidUtf8);
   CPPUNIT_TEST(integersFromBooleansAndFloats);
-  CPPUNIT_TEST(decodesBackendRequests);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -175,20 +173,6 @@ public:
     CPPUNIT_ASSERT(!toInteger(Json(7.5)));
     CPPUNIT_ASSERT(!toInteger(Json(uint64_t(18446744073709551615ULL))));
     CPPUNIT_ASSERT(!toInteger(Json("7")));
-  }
-
-  void decodesBackendRequests()
-  {
-    auto invite = decodeBackendRequest(R"({"type":"invite","invite":{"userids":["bob"],"alluserids":["alice","bob"],"properties":{"name":"x"}}})");
-    CPPUNIT_ASSERT(std::holds_alternative<BackendRequest>(invite));
-    auto& request = std::get<BackendRequest>(invite);
-    CPPUNIT_ASSERT_EQUAL(size_t(2), std::get<InviteRequest>(request).allUserIds.size());
-    auto incall = decodeBackendRequest(R"({"type":"incall","incall":{"incall":true,"all":true}})");
-    CPPUNIT_ASSERT_EQUAL(int64_t(1), std::get<InCallRequest>(std::get<BackendRequest>(incall)).inCall);
-    auto unknown = decodeBackendRequest(R"({"type":"transient","transient":{}})");
-    CPPUNIT_ASSERT_EQUAL(std::string("Unsupported request type: transient"), std::get<BackendRequestError>(unknown).message);
-    CPPUNIT_ASSERT(std::holds_alternative<BackendRequestError>(decodeBackendRequest(R"({"type":"invite","invite":{"userids":[1]}})")));
-    CPPUNIT_ASSERT(std::holds_alternative<BackendRequestError>(decodeBackendRequest("{\"type\":\"x\xff\"}")));
   }
 };
 

@@ -1,1 +1,20 @@
-# the Nextcloud emulator and the signaling acceptance suite (fragment filled by its component)
+# The Nextcloud emulator and the signaling acceptance suite (Python 3, Debian's
+# python3-websockets and python3-cryptography).
+#
+# make check runs the emulator's own unit tests. The black-box acceptance suite
+# (tests/integration/signaling-acceptance.sh, SIGNALING_IMPL=talk-signaling|spreed,
+# SIGNALING_CLUSTER=1) is switched on once talk-signaling is on main by adding it here:
+#   TESTS += tests/integration/signaling-acceptance.sh
+TESTS += tests/backend/test-emulator.sh
+EXTRA_DIST += tests/backend/test-emulator.sh tests/backend/test_emulator.py \
+	tests/backend/nextcloud_emulator.py tests/backend/signaling_client.py \
+	tests/backend/fetch-spreed-backports.sh \
+	tests/backend/acceptance/run.py tests/backend/acceptance/harness.py \
+	tests/backend/acceptance/anchor.py tests/backend/acceptance/cases_hello.py \
+	tests/backend/acceptance/cases_rooms.py tests/backend/acceptance/cases_messages.py \
+	tests/backend/acceptance/cases_backend.py tests/backend/acceptance/cases_transient.py \
+	tests/backend/acceptance/cases_internal.py tests/backend/acceptance/cases_robustness.py \
+	tests/backend/acceptance/cases_cluster.py \
+	tests/integration/signaling-acceptance.sh \
+	tests/integration/configs/signaling-spreed.conf.in \
+	tests/integration/configs/signaling.cfg.in tests/integration/configs/signaling-talk.cfg.in

@@ -138,11 +138,12 @@ std::string Hub::roomSubject(const std::string& roomId, const std::string& backe
 
 // ---- connections ----
 
-uint64_t Hub::connect(ClientLink* link)
+uint64_t Hub::connect(ClientLink* link, std::string clientIp)
 {
   const uint64_t id = d_nextConnection++;
   Connection& connection = d_connections[id];
   connection.link = link;
+  connection.clientIp = std::move(clientIp);
   connection.helloTimer = d_scheduler.after(d_config.helloTimeout, [this, id] {
     auto it = d_connections.find(id);
     if (it == d_connections.end() || it->second.session) {
@@ -489,15 +490,20 @@ void Hub::helloInternal(uint64_t connectionId, const std::string& id, const prot
     sendToConnection(connectionId, MessageCodec::error(id, {"invalid_client_type", "Internal clients are not allowed.", nullptr}));
     return;
   }
+  if (!throttleAllows(connectionId, id, "internal-hello")) {
+    return;
+  }
   const std::string* random = stringMember(hello.params, "random");
   const std::string* token = stringMember(hello.params, "token");
   const std::string* backendUrl = stringMember(hello.params, "backend");
   if (!random || !token || random->size() < MinInternalRandom) {
+    throttleFailure(connectionId, "internal-hello");
     sendToConnection(connectionId, MessageCodec::error(id, {"invalid_token", "Invalid token.", nullptr}));
     return;
   }
   auto mac = crypto::hmacSha256(crypto::bytes(d_config.internalSecret), crypto::bytes(*random));
   if (!crypto::constantTimeEquals(crypto::hexEncode(mac), *token)) {
+    throttleFailure(connectionId, "internal-hello");
     sendToConnection(connectionId, MessageCodec::error(id, {"invalid_token", "Invalid token.", nullptr}));
     return;
   }
@@ -543,7 +549,14 @@ void Hub::finishHello(uint64_t connectionId, const std::string& id, const Backen
 
 void Hub::resume(uint64_t connectionId, const std::string& id, const protocol::HelloRequest& hello)
 {
+  if (!throttleAllows(connectionId, id, "resume")) {
+    return;
+  }
   std::optional<SessionIdData> data = d_ids->decode(SessionIdCodec::Kind::Private, hello.resumeId);
+  if (!data) {
+    // Not made by us: guessing, not an expired session.
+    throttleFailure(connectionId, "resume");
+  }
   auto it = data ? d_sessions.find(data->sid) : d_sessions.end();
   if (it == d_sessions.end() || it->second->privateId != hello.resumeId) {
     sendToConnection(connectionId, MessageCodec::error(id, {"no_such_session", "The session to resume does not exist.", nullptr}));
@@ -616,6 +629,28 @@ void Hub::sendHelloResponse(uint64_t connectionId, const std::string& id, const 
     message["id"] = id;
   }
   sendToConnection(connectionId, message);
+}
+
+bool Hub::throttleAllows(uint64_t connectionId, const std::string& id, const char* action)
+{
+  auto it = d_connections.find(connectionId);
+  if (!d_throttler || it == d_connections.end() || it->second.clientIp.empty() ||
+      d_throttler->allowed(it->second.clientIp, action)) {
+    return true;
+  }
+  TLOG_WARN("throttled client=%s action=%s", it->second.clientIp.c_str(), action);
+  sendToConnection(connectionId, MessageCodec::error(id, {"too_many_requests", "Too many requests.", nullptr}));
+  return false;
+}
+
+void Hub::throttleFailure(uint64_t connectionId, const char* action)
+{
+  auto it = d_connections.find(connectionId);
+  if (d_throttler && it != d_connections.end() && !it->second.clientIp.empty()) {
+    // The answer is not delayed on WebSockets: the connection is the attacker's own, and
+    // a blocked address is refused outright after maxFailures anyway.
+    d_throttler->recordFailure(it->second.clientIp, action);
+  }
 }
 
 bool Hub::isAnonymous(const Session& session) const
@@ -790,6 +825,10 @@ void Hub::finishJoin(Session& session, const std::string& id, const std::string&
   }
   sendToSession(session, reply);
   addMember(room, session);
+  if (session.isInternal()) {
+    // Internal clients appear in the participant list with their in-call flags (§6.3).
+    publishParticipants(room, nullptr, room.users);
+  }
   TLOG_INFO("room joined session=%s room=%s backend=%s", session.publicId.c_str(), roomId.c_str(), session.backend.id.c_str());
 }
 

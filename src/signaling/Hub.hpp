@@ -13,6 +13,7 @@
 #include "signaling/Session.hpp"
 #include "signaling/SessionIdCodec.hpp"
 #include "signaling/backend/BackendApi.hpp"
+#include "signaling/backend/Throttler.hpp"
 #include "signaling/protocol/Messages.hpp"
 
 #include <map>
@@ -58,7 +59,8 @@ public:
   std::vector<std::string> welcomeFeatures() const;
 
   // Transport events. connect() sends the welcome and returns the connection's id.
-  uint64_t connect(ClientLink* link);
+  // clientIp (after trusted proxies) keys the brute-force throttle.
+  uint64_t connect(ClientLink* link, std::string clientIp = {});
   void receive(uint64_t connection, std::string_view text);
   void disconnect(uint64_t connection);
 
@@ -68,6 +70,9 @@ public:
   // Replaces the keys/timeouts taken from configuration (SIGHUP); ids stay valid only
   // when the keys did not change.
   void reconfigure(const HubConfig& config);
+  // Counts failed internal hellos and resumes per client address (spec §3.2, §3.4); not
+  // owned, nullptr = no throttling.
+  void setThrottler(backend::Throttler* throttler) { d_throttler = throttler; }
   // SIGTERM: closes every connection with 1001 going away.
   void shutdown();
 
@@ -87,6 +92,7 @@ private:
     Session* session{nullptr};
     Scheduler::Id helloTimer{0};
     bool authenticating{false};
+    std::string clientIp;
   };
 
   // Sending
@@ -137,11 +143,15 @@ private:
   Session* byRoomSessionId(const std::string& backendId, const std::string& roomSessionId) const;
 
   bool isAnonymous(const Session& session) const;
+  // Brute-force protection: false (and too_many_requests sent) when blocked.
+  bool throttleAllows(uint64_t connection, const std::string& id, const char* action);
+  void throttleFailure(uint64_t connection, const char* action);
 
   // Passed by argument (not owned)
   BackendGateway& d_gateway;
   nats::Bus& d_bus;
   Scheduler& d_scheduler;
+  backend::Throttler* d_throttler{nullptr};
   // Owned
   HubConfig d_config;
   std::unique_ptr<SessionIdCodec> d_ids;

@@ -126,6 +126,7 @@ struct SignalingServer::Impl
     httpClient = std::make_unique<http::HttpClient>(context.loop, clientOptions(*runtime.backends));
     gateway = std::make_unique<NextcloudGateway>(*httpClient, clock, runtime.backends, Version, "");
     hub = std::make_unique<Hub>(hubConfig(runtime), *gateway, *bus, scheduler);
+    hub->setThrottler(&throttler);
     gateway->setFeatures(joinFeatures(hub->clientFeatures()));
     backendApi = std::make_unique<backend::BackendApi>(runtime.backends, throttler);
 
@@ -207,7 +208,7 @@ struct SignalingServer::Impl
       auto connection = std::make_unique<ClientConnection>(*this, socket);
       ClientConnection* raw = connection.get();
       connections[&socket] = std::move(connection);
-      raw->attach(hub->connect(raw));
+      raw->attach(hub->connect(raw, clientIp(socket.upgradeRequest())));
       return raw;
     });
   }

@@ -50,6 +50,85 @@ bool withinDepth(std::string_view text, int maxDepth)
   return true;
 }
 
+int hexValue(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// The code unit of a "\uXXXX" escape starting at text[i] (the backslash), or -1.
+int escapeAt(std::string_view text, size_t i)
+{
+  if (i + 6 > text.size() || text[i] != '\\' || text[i + 1] != 'u') {
+    return -1;
+  }
+  int value = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    int digit = hexValue(text[k]);
+    if (digit < 0) {
+      return -1;
+    }
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+// JSON text may escape lone UTF-16 surrogates ("\ud800"), which are no Unicode: Go
+// (upstream) decodes them as U+FFFD, nlohmann refuses the whole document. Rewrite them to
+// \ufffd so such a message gets the answer it would get upstream (with its id).
+std::optional<std::string> replaceLoneSurrogates(std::string_view text)
+{
+  std::string out;
+  size_t copied = 0; // text[0, copied) is in out
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!inString) {
+      inString = c == '"';
+      continue;
+    }
+    if (c == '"') {
+      inString = false;
+      continue;
+    }
+    if (c != '\\') {
+      continue;
+    }
+    const int unit = escapeAt(text, i);
+    if (unit < 0) {
+      ++i; // an escape like \" or \n: skip the escaped character
+      continue;
+    }
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+      const int next = escapeAt(text, i + 6);
+      if (next >= 0xDC00 && next <= 0xDFFF) {
+        i += 11; // a valid pair
+        continue;
+      }
+    } else if (unit < 0xDC00 || unit > 0xDFFF) {
+      i += 5; // an ordinary escape
+      continue;
+    }
+    out.append(text.substr(copied, i - copied));
+    out.append("\\ufffd");
+    copied = i + 6;
+    i += 5;
+  }
+  if (copied == 0) {
+    return std::nullopt;
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
 struct Invalid
 {
   ProtocolError error;
@@ -319,7 +398,11 @@ std::optional<Json> MessageCodec::parse(std::string_view text) noexcept
     return std::nullopt;
   }
   try {
-    Json value = Json::parse(text, nullptr, false);
+    std::optional<std::string> repaired;
+    if (text.find("\\u") != std::string_view::npos) {
+      repaired = replaceLoneSurrogates(text);
+    }
+    Json value = repaired ? Json::parse(*repaired, nullptr, false) : Json::parse(text, nullptr, false);
     if (value.is_discarded()) {
       return std::nullopt;
     }

@@ -227,10 +227,10 @@ public:
     std::string resumeId;
   };
 
-  Client connect()
+  Client connect(const std::string& clientIp = {})
   {
     Client client;
-    client.connection = hub->connect(client.link.get());
+    client.connection = hub->connect(client.link.get(), clientIp);
     Json welcome = client.link->takeType("welcome");
     CPPUNIT_ASSERT(!welcome.is_null());
     return client;

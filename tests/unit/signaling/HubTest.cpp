@@ -2,6 +2,8 @@
 // clock and the real LoopbackBus (spec §3–§9, §13).
 #include "HubFixture.hpp"
 
+#include "common/util/Clock.hpp"
+
 using namespace talk::signaling;
 using namespace talk::signaling::test;
 
@@ -50,6 +52,7 @@ class HubTest : public CppUnit::TestFixture
   CPPUNIT_TEST(switchToAndDelete);
   CPPUNIT_TEST(virtualSessions);
   CPPUNIT_TEST(pingsRoomSessions);
+  CPPUNIT_TEST(failedResumesAreThrottled);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -646,6 +649,25 @@ public:
     CPPUNIT_ASSERT(!f.hub->findSession(virtualId));
     Json leave = alice.link->takeType("event", "leave");
     CPPUNIT_ASSERT(!leave.is_null());
+  }
+
+  void failedResumesAreThrottled()
+  {
+    HubFixture f;
+    talk::SystemClock clock;
+    backend::Throttler throttler(clock);
+    f.hub->setThrottler(&throttler);
+    std::vector<std::string> codes;
+    for (int i = 0; i < 11; ++i) {
+      HubFixture::Client c = f.connect("198.51.100.7");
+      f.send(c, {{"id", "r"}, {"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", "guess-" + std::to_string(i)}}}});
+      codes.push_back(c.link->takeType("error")["error"]["code"]);
+    }
+    CPPUNIT_ASSERT_EQUAL(std::string("no_such_session"), codes[9]);
+    CPPUNIT_ASSERT_EQUAL(std::string("too_many_requests"), codes[10]);
+    HubFixture::Client other = f.connect("198.51.100.8");
+    f.send(other, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", "guess"}}}});
+    CPPUNIT_ASSERT_EQUAL(std::string("no_such_session"), other.link->takeType("error")["error"]["code"].get<std::string>());
   }
 
   void pingsRoomSessions()

@@ -39,6 +39,7 @@ class MessageCodecTest : public CppUnit::TestFixture
   CPPUNIT_TEST(unknownTypeIsIgnored);
   CPPUNIT_TEST(hostileInputIsAnError);
   CPPUNIT_TEST(encodeSurvivesInvalidUtf8);
+  CPPUNIT_TEST(loneSurrogatesBecomeReplacementCharacters);
   CPPUNIT_TEST(integersFromBooleansAndFloats);
   CPPUNIT_TEST_SUITE_END();
 
@@ -163,6 +164,19 @@ public:
     std::string text = MessageCodec::encode(message);
     CPPUNIT_ASSERT(text.find("\xef\xbf\xbd") != std::string::npos);
     CPPUNIT_ASSERT(MessageCodec::parse(text).has_value());
+  }
+
+  void loneSurrogatesBecomeReplacementCharacters()
+  {
+    ClientMessage m = ok(R"({"id":"s","type":"hello","hello":{"version":"1.0","auth":{"url":"https://c/",)"
+                         R"("params":{"userid":"\udc80","ticket":"\ud800x","pair":"\ud83d\ude00","quote":"\\udc80"}}}})");
+    CPPUNIT_ASSERT_EQUAL(std::string("s"), m.id);
+    const Json& params = std::get<HelloRequest>(m.body).params;
+    CPPUNIT_ASSERT_EQUAL(std::string("\xef\xbf\xbd"), params["userid"].get<std::string>());
+    CPPUNIT_ASSERT_EQUAL(std::string("\xef\xbf\xbdx"), params["ticket"].get<std::string>());
+    CPPUNIT_ASSERT_EQUAL(std::string("\xf0\x9f\x98\x80"), params["pair"].get<std::string>());
+    // An escaped backslash followed by "udc80" is plain text, not an escape.
+    CPPUNIT_ASSERT_EQUAL(std::string("\\udc80"), params["quote"].get<std::string>());
   }
 
   void integersFromBooleansAndFloats()

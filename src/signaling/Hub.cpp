@@ -81,8 +81,23 @@ Hub::Hub(HubConfig config, BackendGateway& gateway, nats::Bus& bus, Scheduler& s
   d_pingTimer = d_scheduler.after(d_config.pingInterval, [this] { pingRooms(); });
 }
 
+struct Hub::PendingDialout
+{
+  BackendInfo backend;
+  std::string roomId;
+  Json request; // {"number","options"}
+  std::vector<uint64_t> bridges; // session numbers still to ask
+  uint64_t asked{0};
+  DialoutResult lastError{502, {}, "error_notify", "No bridge accepted the call."};
+  Scheduler::Id timer{0};
+  std::function<void(DialoutResult)> done;
+};
+
 Hub::~Hub()
 {
+  for (auto& [id, pending] : d_dialouts) {
+    d_scheduler.cancel(pending->timer);
+  }
   d_scheduler.cancel(d_pingTimer);
   for (auto& [id, connection] : d_connections) {
     d_scheduler.cancel(connection.helloTimer);
@@ -100,7 +115,7 @@ Hub::~Hub()
 
 std::vector<std::string> Hub::clientFeatures() const
 {
-  std::vector<std::string> features = {"audio-video-permissions", "chat-relay", "incall-all", "join-features",
+  std::vector<std::string> features = {"audio-video-permissions", "chat-relay", "dialout", "incall-all", "join-features",
     "recipient-call", "serverinfo", "switchto", "transient-data", "transient-sessiondata", "welcome"};
   if (d_gateway.supportsHelloV2()) {
     features.push_back("hello-v2");
@@ -1170,8 +1185,8 @@ void Hub::handleInternal(Session& session, const std::string& id, const protocol
             publishParticipants(*session.room, nullptr, session.room->users);
           }
         }
-      } else {
-        // Dialout reports: dialout is not offered (no feature id), so there is nothing to answer.
+      } else if constexpr (std::is_same_v<T, protocol::DialoutReport>) {
+        handleDialoutReport(session, id, body);
       }
     },
     request.body);
@@ -1251,6 +1266,147 @@ void Hub::removeVirtual(Session& owner, const std::string& id, Session& virt, bo
   }
   d_byPublicId.erase(virt.publicId);
   d_sessions.erase(virt.sid);
+}
+
+// ---- dialout ----
+
+void Hub::dialout(const BackendInfo& backend, const std::string& roomId, const backend::DialoutRequest& request,
+  std::function<void(DialoutResult)> done)
+{
+  auto pending = std::make_unique<PendingDialout>();
+  pending->backend = backend;
+  pending->roomId = roomId;
+  pending->request = {{"number", request.number}};
+  if (!request.options.is_null()) {
+    pending->request["options"] = request.options;
+  }
+  for (auto& [sid, session] : d_sessions) {
+    if (session->isInternal() && session->backend.id == backend.id && session->connection != 0 && !session->room &&
+        session->hasFeature("start-dialout")) {
+      pending->bridges.push_back(sid);
+    }
+  }
+  if (pending->bridges.empty()) {
+    done(DialoutResult{404, {}, "no_client_available", "No client is available to dial out."});
+    return;
+  }
+  pending->done = std::move(done);
+  const std::string id = crypto::randomToken(32);
+  d_dialouts.emplace(id, std::move(pending));
+  askNextBridge(id);
+}
+
+void Hub::askNextBridge(const std::string& id)
+{
+  auto it = d_dialouts.find(id);
+  if (it == d_dialouts.end()) {
+    return;
+  }
+  PendingDialout& pending = *it->second;
+  d_scheduler.cancel(pending.timer);
+  pending.timer = 0;
+  while (!pending.bridges.empty()) {
+    const uint64_t sid = pending.bridges.front();
+    pending.bridges.erase(pending.bridges.begin());
+    auto session = d_sessions.find(sid);
+    if (session == d_sessions.end() || session->second->connection == 0) {
+      continue;
+    }
+    pending.asked = sid;
+    sendToSession(*session->second, {{"id", id}, {"type", "internal"}, {"internal", {{"type", "dialout"}, {"dialout",
+      {{"roomid", pending.roomId}, {"backend", pending.backend.url}, {"request", pending.request}}}}}});
+    pending.timer = d_scheduler.after(45.0, [this, id] {
+      auto found = d_dialouts.find(id);
+      if (found != d_dialouts.end()) {
+        found->second->timer = 0;
+        finishDialout(id, DialoutResult{504, {}, "timeout", "The bridge did not answer in time."});
+      }
+    });
+    return;
+  }
+  finishDialout(id, pending.lastError);
+}
+
+void Hub::finishDialout(const std::string& id, DialoutResult result)
+{
+  auto it = d_dialouts.find(id);
+  if (it == d_dialouts.end()) {
+    return;
+  }
+  std::unique_ptr<PendingDialout> pending = std::move(it->second);
+  d_dialouts.erase(it);
+  d_scheduler.cancel(pending->timer);
+  pending->done(std::move(result));
+}
+
+void Hub::handleDialoutReport(Session& session, const std::string& id, const protocol::DialoutReport& report)
+{
+  auto pending = id.empty() ? d_dialouts.end() : d_dialouts.find(id);
+  if (pending != d_dialouts.end() && pending->second->asked == session.sid) {
+    if (report.type == "status" && report.status.is_object()) {
+      const std::string status = report.status.value("status", "");
+      if (status == "accepted") {
+        finishDialout(id, DialoutResult{200, report.status.value("callid", ""), {}, {}});
+      } else {
+        finishDialout(id, DialoutResult{502, {}, "unsupported_status", "Unsupported status: " + status});
+      }
+      return;
+    }
+    if (report.type == "error") {
+      DialoutResult error{502, {}, "error", "Dial-out failed."};
+      if (report.error.is_object()) {
+        error.code = report.error.value("code", error.code);
+        error.message = report.error.value("message", error.message);
+      }
+      pending->second->lastError = error;
+      askNextBridge(id);
+      return;
+    }
+  }
+  // Progress of a call: kept as transient data of the room (callstatus_<callid>).
+  if (report.roomId.empty()) {
+    return;
+  }
+  auto roomIt = d_rooms.find(report.roomId + "|" + session.backend.id);
+  if (roomIt == d_rooms.end()) {
+    return;
+  }
+  Room& room = *roomIt->second;
+  if (report.type == "status" && report.status.is_object()) {
+    const std::string callId = report.status.value("callid", "");
+    const std::string status = report.status.value("status", "");
+    if (callId.empty()) {
+      return;
+    }
+    const std::string key = "callstatus_" + callId;
+    TransientEntry& entry = room.transient[key];
+    d_scheduler.cancel(entry.expiry);
+    entry.expiry = 0;
+    Json old = entry.value;
+    entry.value = report.status;
+    if (status == "rejected" || status == "cleared") {
+      const std::string roomKey = room.key;
+      entry.expiry = d_scheduler.after(5.0, [this, roomKey, key] {
+        auto it = d_rooms.find(roomKey);
+        if (it != d_rooms.end()) {
+          auto found = it->second->transient.find(key);
+          if (found != it->second->transient.end()) {
+            found->second.expiry = 0;
+            removeTransient(*it->second, key);
+          }
+        }
+      });
+    }
+    Json body = {{"type", "set"}, {"key", key}, {"value", report.status}};
+    if (!old.is_null()) {
+      body["oldvalue"] = std::move(old);
+    }
+    publish(roomSubject(room.id, room.backendId), envelope({{"type", "transient"}, {"transient", std::move(body)}}));
+    return;
+  }
+  Json raw = report.raw;
+  raw.erase("roomid");
+  publish(roomSubject(room.id, room.backendId), envelope({{"type", "dialout"}, {"dialout", std::move(raw)}}));
 }
 
 // ---- backend requests ----
@@ -1351,7 +1507,7 @@ void Hub::applyBackendRequest(const BackendInfo& backend, const std::string& roo
           sendSwitch(target.sessionId, target.details);
         }
       } else {
-        // Dialout is refused by the HTTP layer before it gets here (feature not offered).
+        // Dialout needs an answer: see dialout().
       }
     },
     request);

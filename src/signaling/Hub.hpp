@@ -16,6 +16,7 @@
 #include "signaling/backend/Throttler.hpp"
 #include "signaling/protocol/Messages.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -66,6 +67,19 @@ public:
 
   // A validated request of Nextcloud for room `roomId` of `backend` (spec §13).
   void applyBackendRequest(const BackendInfo& backend, const std::string& roomId, const backend::BackendRoomPayload& request);
+
+  // Dial-out request of Nextcloud (spec §9.5): asks the connected SIP bridges (internal
+  // sessions with feature start-dialout, not in a room) in turn; done gets the HTTP
+  // answer: 200 + call id, or status + error code/message.
+  struct DialoutResult
+  {
+    int status{200};
+    std::string callId;
+    std::string code;
+    std::string message;
+  };
+  void dialout(const BackendInfo& backend, const std::string& roomId, const backend::DialoutRequest& request,
+    std::function<void(DialoutResult)> done);
 
   // Replaces the keys/timeouts taken from configuration (SIGHUP); ids stay valid only
   // when the keys did not change.
@@ -135,6 +149,10 @@ private:
   void addVirtual(Session& owner, const std::string& id, const protocol::AddSession& add);
   void removeVirtual(Session& owner, const std::string& id, Session& virt, bool notifyBackend);
   Session* findVirtual(Session& owner, const std::string& virtualId);
+  void handleDialoutReport(Session& session, const std::string& id, const protocol::DialoutReport& report);
+  struct PendingDialout;
+  void askNextBridge(const std::string& id);
+  void finishDialout(const std::string& id, DialoutResult result);
 
   // Backend requests
   void roomlistToUsers(const BackendInfo& backend, const std::vector<std::string>& users, const Json& event);
@@ -160,6 +178,7 @@ private:
   std::unordered_map<std::string, Session*> d_byPublicId;
   std::unordered_map<std::string, Session*> d_byRoomSession; // "<backend>|<talk sid>"
   std::map<std::string, std::unique_ptr<Room>> d_rooms;       // by Room::key
+  std::map<std::string, std::unique_ptr<PendingDialout>> d_dialouts; // by message id
   // State
   uint64_t d_nextConnection{1};
   uint64_t d_nextSession{1};

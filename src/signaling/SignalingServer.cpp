@@ -238,6 +238,12 @@ struct SignalingServer::Impl
     return ServerResponse::json(200, protocol::MessageCodec::encode(body));
   }
 
+  static std::string headerValue(const ServerRequest& request, std::string_view name)
+  {
+    const std::string* value = request.header(name);
+    return value ? *value : std::string();
+  }
+
   void backendRequest(const ServerRequest& request, http::Responder responder)
   {
     http::Headers headers;
@@ -258,12 +264,21 @@ struct SignalingServer::Impl
       return;
     }
     auto& parsed = std::get<backend::BackendRoomRequest>(result);
-    if (std::holds_alternative<backend::DialoutRequest>(parsed.payload)) {
-      send(std::move(responder), backend::BackendApi::dialoutError(404, "no_client_available", "No client is available for dial-out."));
-      return;
-    }
     BackendInfo info{parsed.backend->id, parsed.backend->urls.empty() ? std::string() : parsed.backend->urls.front(),
       parsed.backend->sessionLimit, parsed.backend->maxStreamBitrate, parsed.backend->maxScreenBitrate};
+    if (auto* dialout = std::get_if<backend::DialoutRequest>(&parsed.payload)) {
+      if (auto normalized = backend::normalizeBackendUrl(headerValue(request, "spreed-signaling-backend"))) {
+        info.url = normalized->url;
+      }
+      hub->dialout(info, parsed.roomId, *dialout, [this, responder](Hub::DialoutResult answer) mutable {
+        if (answer.status == 200) {
+          send(std::move(responder), backend::BackendApi::dialoutSuccess(answer.callId));
+        } else {
+          send(std::move(responder), backend::BackendApi::dialoutError(answer.status, answer.code, answer.message));
+        }
+      });
+      return;
+    }
     try {
       hub->applyBackendRequest(info, parsed.roomId, parsed.payload);
       send(std::move(responder), backend::BackendApi::okResponse());

@@ -16,3 +16,7 @@ include tests/integration/tools/Makefile.mk
 # talk-nats CLI against a real nats-server.
 TESTS += tests/integration/nats-cli.sh
 EXTRA_DIST += tests/integration/nats-cli.sh
+
+# talk-signaling as a daemon (config, headers, reload, drain, two nodes over nats-server).
+TESTS += tests/integration/signaling-smoke.sh
+EXTRA_DIST += tests/integration/signaling-smoke.sh tests/integration/tools/signaling-smoke-client.py

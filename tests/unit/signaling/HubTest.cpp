@@ -53,6 +53,7 @@ class HubTest : public CppUnit::TestFixture
   CPPUNIT_TEST(virtualSessions);
   CPPUNIT_TEST(pingsRoomSessions);
   CPPUNIT_TEST(failedResumesAreThrottled);
+  CPPUNIT_TEST(dialoutAsksBridgesInTurn);
   CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -668,6 +669,64 @@ public:
     HubFixture::Client other = f.connect("198.51.100.8");
     f.send(other, {{"type", "hello"}, {"hello", {{"version", "1.0"}, {"resumeid", "guess"}}}});
     CPPUNIT_ASSERT_EQUAL(std::string("no_such_session"), other.link->takeType("error")["error"]["code"].get<std::string>());
+  }
+
+  void dialoutAsksBridgesInTurn()
+  {
+    HubFixture f;
+    BackendInfo cloud = *f.gateway.lookupBackend("https://cloud.example.com/");
+    std::vector<Hub::DialoutResult> results;
+    auto collect = [&results](Hub::DialoutResult result) { results.push_back(result); };
+    backend::DialoutRequest request{"+491701234567", {{"actorId", "p1"}}};
+    f.hub->dialout(cloud, "12345", request, collect);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), results.size());
+    CPPUNIT_ASSERT_EQUAL(404, results[0].status);
+    CPPUNIT_ASSERT_EQUAL(std::string("no_client_available"), results[0].code);
+
+    HubFixture::Client first = f.internalHello({"start-dialout"});
+    HubFixture::Client second = f.internalHello({"start-dialout"});
+    f.internalHello(); // no start-dialout: never asked
+    results.clear();
+    f.hub->dialout(cloud, "12345", request, collect);
+    Json ask1 = first.link->takeType("internal");
+    Json ask2 = second.link->takeType("internal");
+    Json& ask = ask1.is_null() ? ask2 : ask1;
+    HubFixture::Client& asked = ask1.is_null() ? second : first;
+    HubFixture::Client& other = ask1.is_null() ? first : second;
+    CPPUNIT_ASSERT_EQUAL(std::string("12345"), ask["internal"]["dialout"]["roomid"].get<std::string>());
+    CPPUNIT_ASSERT_EQUAL(std::string("+491701234567"), ask["internal"]["dialout"]["request"]["number"].get<std::string>());
+    f.send(asked, {{"id", ask["id"]}, {"type", "internal"}, {"internal", {{"type", "dialout"}, {"dialout",
+      {{"type", "error"}, {"error", {{"code", "busy"}, {"message", "line busy"}}}}}}}});
+    CPPUNIT_ASSERT(results.empty());
+    Json next = other.link->takeType("internal");
+    CPPUNIT_ASSERT(!next.is_null());
+    f.send(other, {{"id", next["id"]}, {"type", "internal"}, {"internal", {{"type", "dialout"}, {"dialout",
+      {{"type", "status"}, {"status", {{"callid", "c-99"}, {"status", "accepted"}}}}}}}});
+    CPPUNIT_ASSERT_EQUAL(size_t(1), results.size());
+    CPPUNIT_ASSERT_EQUAL(200, results[0].status);
+    CPPUNIT_ASSERT_EQUAL(std::string("c-99"), results[0].callId);
+
+    // All bridges fail: the last error, 502. No answer at all: timeout.
+    results.clear();
+    f.hub->dialout(cloud, "12345", request, collect);
+    for (int i = 0; i < 2; ++i) {
+      for (auto* c : {&first, &second}) {
+        Json q = c->link->takeType("internal");
+        if (!q.is_null()) {
+          f.send(*c, {{"id", q["id"]}, {"type", "internal"}, {"internal", {{"type", "dialout"}, {"dialout",
+            {{"type", "error"}, {"error", {{"code", "rejected"}, {"message", "no"}}}}}}}});
+        }
+      }
+    }
+    CPPUNIT_ASSERT_EQUAL(size_t(1), results.size());
+    CPPUNIT_ASSERT_EQUAL(502, results[0].status);
+    CPPUNIT_ASSERT_EQUAL(std::string("rejected"), results[0].code);
+    results.clear();
+    f.hub->dialout(cloud, "12345", request, collect);
+    f.scheduler.advance(46);
+    f.scheduler.advance(46);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), results.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("timeout"), results[0].code);
   }
 
   void pingsRoomSessions()

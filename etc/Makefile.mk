@@ -7,6 +7,7 @@
 talk_cfg_files =
 talk_cfg_files += etc/talk.cfg
 talk_cfg_files += etc/turn.cfg
+talk_cfg_files += etc/signaling.cfg
 talk_cfg_files += etc/sfu.cfg
 
 nodist_pkgsysconf_DATA = $(talk_cfg_files:etc/%=etc/subst/%)

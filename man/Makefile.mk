@@ -8,6 +8,7 @@ talk_man_pages =
 talk_man_pages += man/talk.cfg.5
 talk_man_pages += man/talk-nats.1
 talk_man_pages += man/talk-turn.8
+talk_man_pages += man/talk-signaling.8
 talk_man_pages += man/talk-sfu.8
 
 dist_man_MANS += $(talk_man_pages)

@@ -6,6 +6,7 @@
 # One line per unit; add a unit here once its .in file is in git:
 talk_units =
 talk_units += systemd/talk-turn.service
+talk_units += systemd/talk-signaling.service
 talk_units += systemd/talk-sfu.service
 
 nodist_systemdsystemunit_DATA += $(talk_units)

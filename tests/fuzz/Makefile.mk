@@ -88,6 +88,13 @@ tests_fuzz_fuzz_rtcp_compound_LDADD = $(TALK_RTC_LIBS)
 tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/FuzzSdp.cpp
 tests_fuzz_fuzz_sdp_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
 tests_fuzz_fuzz_sdp_LDADD = $(TALK_RTC_LIBS)
+
+FUZZ_TARGETS += tests/fuzz/fuzz-signaling-message
+noinst_PROGRAMS += tests/fuzz/fuzz-signaling-message
+tests_fuzz_fuzz_signaling_message_CPPFLAGS = $(AM_CPPFLAGS) $(JSON_CFLAGS)
+tests_fuzz_fuzz_signaling_message_SOURCES = tests/fuzz/FuzzSignalingMessage.cpp
+tests_fuzz_fuzz_signaling_message_LDFLAGS = $(TALK_FUZZ_LINKFLAGS)
+tests_fuzz_fuzz_signaling_message_LDADD = $(TALK_SIGNALING_LIBS)
 endif
 
 # `make fuzz-targets` builds them all; `make fuzz-list` prints "FUZZ_TARGETS: <paths>" (for scripts).

@@ -19,6 +19,9 @@ include tests/integration/tools/Makefile.mk
 TESTS += tests/integration/nats-cli.sh
 EXTRA_DIST += tests/integration/nats-cli.sh
 
+# talk-signaling as a daemon (config, headers, reload, drain, two nodes over nats-server).
+TESTS += tests/integration/signaling-smoke.sh
+EXTRA_DIST += tests/integration/signaling-smoke.sh tests/integration/tools/signaling-smoke-client.py
 # talk-sfu's Janus API over WebSocket (python3-websockets probe).
 TESTS += tests/integration/sfu-janus-api.sh
 EXTRA_DIST += tests/integration/sfu-janus-api.sh tests/integration/tools/janus-probe.py

@@ -10,9 +10,7 @@
 namespace talk {
 class Clock;
 namespace http {
-inline namespace client {
 class HttpClient;
-}
 }
 }
 

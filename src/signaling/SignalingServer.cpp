@@ -3,13 +3,6 @@
 #define TLOG_COMPONENT "signaling"
 #include "common/http/Server.hpp"
 
-namespace talk::signaling {
-// Bound before the backend library's HTTP client types (inline namespace http::client,
-// which declares its own Request/Response) come into view.
-using ServerRequest = talk::http::Request;
-using ServerResponse = talk::http::Response;
-}
-
 #include "common/crypto/Crypto.hpp"
 #include "common/log/Logger.hpp"
 #include "common/util/Clock.hpp"
@@ -79,9 +72,9 @@ HubConfig hubConfig(const SignalingRuntime& runtime)
   return config;
 }
 
-http::ClientOptions clientOptions(const backend::BackendRegistry& registry)
+http::HttpClientOptions clientOptions(const backend::BackendRegistry& registry)
 {
-  http::ClientOptions options;
+  http::HttpClientOptions options;
   options.maxConnectionsPerHost = registry.options().connectionsPerHost;
   options.timeout = registry.options().timeout;
   options.verifyTls = !registry.options().skipVerify;
@@ -146,13 +139,13 @@ struct SignalingServer::Impl
   }
 
   // Every response names the features Talk checks (spec §1, §4).
-  ServerResponse withHeaders(ServerResponse response) const
+  http::Response withHeaders(http::Response response) const
   {
     response.headers.emplace_back("X-Spreed-Signaling-Features", joinFeatures(hub->clientFeatures()));
     return response;
   }
 
-  std::string clientIp(const ServerRequest& request) const
+  std::string clientIp(const http::Request& request) const
   {
     const std::string* realIp = request.header("x-real-ip");
     const std::string* forwarded = request.header("x-forwarded-for");
@@ -160,48 +153,48 @@ struct SignalingServer::Impl
       runtime.trustedProxies);
   }
 
-  bool statsAllowed(const ServerRequest& request) const
+  bool statsAllowed(const http::Request& request) const
   {
     return ipInList(clientIp(request), runtime.statsAllowedIps);
   }
 
   void routes()
   {
-    server->handle("GET", "/api/v1/welcome", [this](const ServerRequest&, http::Responder responder) {
+    server->handle("GET", "/api/v1/welcome", [this](const http::Request&, http::Responder responder) {
       Json body = {{"nextcloud-spreed-signaling", "Welcome"}, {"version", Version}};
-      responder.send(withHeaders(ServerResponse::json(200, protocol::MessageCodec::encode(body) + "\n")));
+      responder.send(withHeaders(http::Response::json(200, protocol::MessageCodec::encode(body) + "\n")));
     });
     server->handlePrefix("*", std::string(backend::BackendApi::PathPrefix),
-      [this](const ServerRequest& request, http::Responder responder) { backendRequest(request, std::move(responder)); });
-    server->handle("GET", "/api/v1/stats", [this](const ServerRequest& request, http::Responder responder) {
+      [this](const http::Request& request, http::Responder responder) { backendRequest(request, std::move(responder)); });
+    server->handle("GET", "/api/v1/stats", [this](const http::Request& request, http::Responder responder) {
       if (!statsAllowed(request)) {
-        responder.send(withHeaders(ServerResponse::text(403, "Authentication check failed\n")));
+        responder.send(withHeaders(http::Response::text(403, "Authentication check failed\n")));
         return;
       }
       HubStats stats = hub->stats();
       Json body = {{"rooms", stats.rooms}, {"sessions", stats.sessions}, {"connections", stats.connections}};
-      responder.send(withHeaders(ServerResponse::json(200, body.dump(2, ' ', false, Json::error_handler_t::replace))));
+      responder.send(withHeaders(http::Response::json(200, body.dump(2, ' ', false, Json::error_handler_t::replace))));
     });
-    server->handle("GET", "/api/v1/serverinfo", [this](const ServerRequest& request, http::Responder responder) {
+    server->handle("GET", "/api/v1/serverinfo", [this](const http::Request& request, http::Responder responder) {
       if (!statsAllowed(request)) {
-        responder.send(withHeaders(ServerResponse::text(403, "Authentication check failed\n")));
+        responder.send(withHeaders(http::Response::text(403, "Authentication check failed\n")));
         return;
       }
       Json body = {{"version", Version}, {"features", hub->clientFeatures()},
         {"nats", {{"urls", Json::array({context.common.getString("nats.url")})}, {"connected", bus->connected()}}},
         {"dialout", Json::array()}};
-      responder.send(withHeaders(ServerResponse::json(200, protocol::MessageCodec::encode(body))));
+      responder.send(withHeaders(http::Response::json(200, protocol::MessageCodec::encode(body))));
     });
-    server->handle("GET", "/metrics", [this](const ServerRequest& request, http::Responder responder) {
+    server->handle("GET", "/metrics", [this](const http::Request& request, http::Responder responder) {
       if (!statsAllowed(request)) {
-        responder.send(withHeaders(ServerResponse::text(403, "Authentication check failed\n")));
+        responder.send(withHeaders(http::Response::text(403, "Authentication check failed\n")));
         return;
       }
-      ServerResponse response = ServerResponse::text(200, context.metrics.render());
+      http::Response response = http::Response::text(200, context.metrics.render());
       response.contentType = "text/plain; version=0.0.4";
       responder.send(withHeaders(std::move(response)));
     });
-    server->handle("GET", "/turn/credentials", [this](const ServerRequest& request, http::Responder responder) {
+    server->handle("GET", "/turn/credentials", [this](const http::Request& request, http::Responder responder) {
       responder.send(withHeaders(turnCredentials(request)));
     });
     server->webSocket("/spreed", "", [this](http::WebSocket& socket) -> http::WebSocket::Listener* {
@@ -213,7 +206,7 @@ struct SignalingServer::Impl
     });
   }
 
-  ServerResponse turnCredentials(const ServerRequest& request) const
+  http::Response turnCredentials(const http::Request& request) const
   {
     auto service = request.queryParameter("service");
     auto key = request.queryParameter("key");
@@ -221,13 +214,13 @@ struct SignalingServer::Impl
       key = request.queryParameter("api");
     }
     if (!service || *service != "turn" || !key || key->empty()) {
-      return ServerResponse::text(400, "Invalid service or key\n");
+      return http::Response::text(400, "Invalid service or key\n");
     }
     if (runtime.turnApiKey.empty() || !crypto::constantTimeEquals(*key, runtime.turnApiKey)) {
-      return ServerResponse::text(403, "Not allowed\n");
+      return http::Response::text(403, "Not allowed\n");
     }
     if (runtime.turnServers.empty() || runtime.turnSecret.empty()) {
-      return ServerResponse::text(404, "No TURN servers available\n");
+      return http::Response::text(404, "No TURN servers available\n");
     }
     auto user = request.queryParameter("username");
     std::string name = user && !user->empty() ? std::string(*user) : crypto::randomToken(32);
@@ -235,16 +228,16 @@ struct SignalingServer::Impl
     const std::string username = std::to_string(clock.unixSeconds() + Ttl) + ":" + name;
     auto mac = crypto::hmacSha1(crypto::bytes(runtime.turnSecret), crypto::bytes(username));
     Json body = {{"username", username}, {"password", crypto::base64Encode(mac)}, {"ttl", Ttl}, {"uris", runtime.turnServers}};
-    return ServerResponse::json(200, protocol::MessageCodec::encode(body));
+    return http::Response::json(200, protocol::MessageCodec::encode(body));
   }
 
-  static std::string headerValue(const ServerRequest& request, std::string_view name)
+  static std::string headerValue(const http::Request& request, std::string_view name)
   {
     const std::string* value = request.header(name);
     return value ? *value : std::string();
   }
 
-  void backendRequest(const ServerRequest& request, http::Responder responder)
+  void backendRequest(const http::Request& request, http::Responder responder)
   {
     http::Headers headers;
     for (const auto& [name, value] : request.headers) {
@@ -290,7 +283,7 @@ struct SignalingServer::Impl
 
   void send(http::Responder responder, const backend::HttpResponse& answer)
   {
-    ServerResponse response;
+    http::Response response;
     response.status = answer.status;
     response.contentType = answer.contentType.empty() ? "text/plain; charset=utf-8" : answer.contentType;
     response.body = answer.body;

@@ -15,7 +15,6 @@
 #include <utility>
 
 namespace talk::http {
-inline namespace client {
 
 namespace {
 
@@ -129,7 +128,7 @@ const char* errorKindName(ErrorKind kind)
   return "unknown";
 }
 
-const std::string* Response::header(std::string_view name) const
+const std::string* HttpResponse::header(std::string_view name) const
 {
   for (const Header& h : headers) {
     if (h.name.size() == name.size() && strncasecmp(h.name.data(), name.data(), name.size()) == 0) {
@@ -167,10 +166,10 @@ std::string originOf(std::string_view url)
 class HttpClient::Impl : private ev::Timer::Listener
 {
 public:
-  Impl(ev::EventLoop& loop, const ClientOptions& options);
+  Impl(ev::EventLoop& loop, const HttpClientOptions& options);
   ~Impl() override;
 
-  RequestId start(Request request, Callback callback);
+  RequestId start(HttpRequest request, Callback callback);
   void cancel(RequestId id);
   size_t pending() const { return d_transfers.size(); }
   uint64_t connectionsOpened() const { return d_connectionsOpened; }
@@ -181,9 +180,9 @@ private:
     RequestId id{0};
     EasyHandle easy;
     HeaderList headerList;
-    Request request;
+    HttpRequest request;
     Callback callback;
-    Response response;
+    HttpResponse response;
     Method method{Method::Get}; // current method (a 303 turns POST into GET)
     bool sendBody{false};
     int redirects{0};
@@ -227,7 +226,7 @@ private:
 
   // Passed by argument (not owned)
   ev::EventLoop& d_loop;
-  const ClientOptions& d_options;
+  const HttpClientOptions& d_options;
   // Owned
   MultiHandle d_multi;
   ev::Timer d_curlTimer;
@@ -241,7 +240,7 @@ private:
   uint64_t d_connectionsOpened{0};
 };
 
-HttpClient::Impl::Impl(ev::EventLoop& loop, const ClientOptions& options) :
+HttpClient::Impl::Impl(ev::EventLoop& loop, const HttpClientOptions& options) :
   d_loop(loop), d_options(options), d_curlTimer(loop, this), d_deferTimer(loop, this)
 {
   globalInit();
@@ -484,7 +483,7 @@ void HttpClient::Impl::fail(Transfer& transfer, ErrorKind kind, std::string erro
   d_deferTimer.start(0.0);
 }
 
-HttpClient::RequestId HttpClient::Impl::start(Request request, Callback callback)
+HttpClient::RequestId HttpClient::Impl::start(HttpRequest request, Callback callback)
 {
   auto transfer = std::make_unique<Transfer>();
   transfer->id = d_nextId++;
@@ -596,7 +595,7 @@ void HttpClient::Impl::finish(Transfer& transfer, CURLcode code)
   curl_multi_remove_handle(d_multi.get(), easy);
   transfer.added = false;
 
-  Response& response = transfer.response;
+  HttpResponse& response = transfer.response;
   if (code != CURLE_OK) {
     response.status = 0;
     if (transfer.tooLarge || code == CURLE_FILESIZE_EXCEEDED) {
@@ -632,7 +631,7 @@ void HttpClient::Impl::finish(Transfer& transfer, CURLcode code)
         transfer.method = Method::Get;
         transfer.sendBody = false;
       }
-      response = Response{};
+      response = HttpResponse{};
       response.effectiveUrl = std::move(next);
       transfer.tooLarge = false;
       transfer.errorBuffer[0] = '\0';
@@ -657,7 +656,7 @@ void HttpClient::Impl::complete(RequestId id)
     curl_multi_remove_handle(d_multi.get(), transfer->easy.get());
   }
   Callback callback = std::move(transfer->callback);
-  Response response = std::move(transfer->response);
+  HttpResponse response = std::move(transfer->response);
   transfer.reset();
   if (!callback) {
     return;
@@ -673,14 +672,14 @@ void HttpClient::Impl::complete(RequestId id)
   }
 }
 
-HttpClient::HttpClient(ev::EventLoop& loop, ClientOptions options) :
+HttpClient::HttpClient(ev::EventLoop& loop, HttpClientOptions options) :
   d_options(std::move(options)), d_impl(std::make_unique<Impl>(loop, d_options))
 {
 }
 
 HttpClient::~HttpClient() = default;
 
-HttpClient::RequestId HttpClient::request(Request request, Callback callback)
+HttpClient::RequestId HttpClient::request(HttpRequest request, Callback callback)
 {
   return d_impl->start(std::move(request), std::move(callback));
 }
@@ -700,5 +699,4 @@ uint64_t HttpClient::connectionsOpened() const
   return d_impl->connectionsOpened();
 }
 
-}
 }

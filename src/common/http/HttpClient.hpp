@@ -27,10 +27,7 @@
 #include <string_view>
 #include <vector>
 
-// Inline namespace: Request/Response here differ from those of common/http/Message.hpp
-// (the server's); distinct mangled names keep one binary from mixing their inline members.
 namespace talk::http {
-inline namespace client {
 
 struct Header
 {
@@ -50,13 +47,13 @@ enum class Method
 
 const char* methodName(Method method);
 
-struct Request
+struct HttpRequest
 {
   Method method{Method::Get};
   // Absolute http:// or https:// URL; other schemes are refused (ErrorKind::BadRequest).
   std::string url;
   // Sent as given. "Content-Type" should be set for a body; "Expect: 100-continue" is
-  // suppressed. A "User-Agent" here overrides ClientOptions::userAgent.
+  // suppressed. A "User-Agent" here overrides HttpClientOptions::userAgent.
   Headers headers;
   std::string body;
   // Total time for the request including redirects, in seconds; <= 0 uses the client's.
@@ -66,11 +63,11 @@ struct Request
 enum class ErrorKind
 {
   None,       // a complete HTTP response arrived (any status)
-  BadRequest, // the Request itself is unusable (bad URL or scheme)
+  BadRequest, // the HttpRequest itself is unusable (bad URL or scheme)
   Timeout,    // total timeout elapsed
   Connect,    // DNS or TCP connection failed
   Tls,        // TLS handshake or certificate verification failed
-  TooLarge,   // response body exceeded ClientOptions::maxResponseBytes
+  TooLarge,   // response body exceeded HttpClientOptions::maxResponseBytes
   Redirect,   // redirect to another origin, or too many redirects
   Protocol,   // malformed response, connection dropped mid-response, …
   Internal,   // libcurl refused the request (out of memory, bad option)
@@ -78,7 +75,7 @@ enum class ErrorKind
 
 const char* errorKindName(ErrorKind kind);
 
-struct Response
+struct HttpResponse
 {
   // HTTP status of the final response; 0 when no response arrived (see errorKind).
   long status{0};
@@ -96,7 +93,7 @@ struct Response
   const std::string* header(std::string_view name) const;
 };
 
-struct ClientOptions
+struct HttpClientOptions
 {
   // CURLMOPT_MAX_HOST_CONNECTIONS: concurrent connections per host; further requests
   // queue inside libcurl until a connection is free. 0 = unlimited.
@@ -116,31 +113,31 @@ struct ClientOptions
 class HttpClient
 {
 public:
-  using Callback = std::function<void(Response&&)>;
+  using Callback = std::function<void(HttpResponse&&)>;
   using RequestId = uint64_t;
 
   // Throws talk::Error when libcurl cannot be initialised.
-  HttpClient(ev::EventLoop& loop, ClientOptions options);
+  HttpClient(ev::EventLoop& loop, HttpClientOptions options);
   // Outstanding requests are aborted without calling their callbacks.
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Starts a request; callback runs exactly once (unless cancel() is called first).
-  RequestId request(Request request, Callback callback);
+  RequestId request(HttpRequest request, Callback callback);
   // Aborts a request without calling its callback. Unknown ids are ignored.
   void cancel(RequestId id);
   // Requests started and not yet completed.
   size_t pending() const;
 
-  const ClientOptions& options() const { return d_options; }
+  const HttpClientOptions& options() const { return d_options; }
 
   // libcurl connection counters, for tests and metrics: connections opened so far.
   uint64_t connectionsOpened() const;
 
 private:
   class Impl;
-  const ClientOptions d_options;
+  const HttpClientOptions d_options;
   std::unique_ptr<Impl> d_impl;
 };
 
@@ -148,5 +145,4 @@ private:
 // (80/443) made explicit. Returns "" for a URL libcurl cannot parse.
 std::string originOf(std::string_view url);
 
-}
 }

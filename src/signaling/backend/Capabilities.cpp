@@ -161,19 +161,19 @@ void CapabilitiesCache::get(const std::string& baseUrl, Callback callback)
 
 void CapabilitiesCache::fetch(const std::string& baseUrl, Entry& entry)
 {
-  http::Request request;
+  http::HttpRequest request;
   request.method = http::Method::Get;
   request.url = capabilitiesUrl(baseUrl);
   request.headers = {{"Accept", "application/json"}, {"OCS-APIRequest", "true"}};
   if (entry.data && !entry.etag.empty()) {
     request.headers.push_back({"If-None-Match", entry.etag});
   }
-  entry.request = d_client.request(std::move(request), [this, baseUrl](http::Response&& response) {
+  entry.request = d_client.request(std::move(request), [this, baseUrl](http::HttpResponse&& response) {
     onResponse(baseUrl, std::move(response));
   });
 }
 
-void CapabilitiesCache::onResponse(const std::string& baseUrl, http::Response&& response)
+void CapabilitiesCache::onResponse(const std::string& baseUrl, http::HttpResponse&& response)
 {
   auto it = d_entries.find(baseUrl);
   if (it == d_entries.end()) {

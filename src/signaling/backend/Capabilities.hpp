@@ -68,7 +68,7 @@ public:
 private:
   struct Entry;
   void fetch(const std::string& baseUrl, Entry& entry);
-  void onResponse(const std::string& baseUrl, http::Response&& response);
+  void onResponse(const std::string& baseUrl, http::HttpResponse&& response);
 
   // Passed by argument (not owned)
   http::HttpClient& d_client;

@@ -73,9 +73,9 @@ NextcloudClient::~NextcloudClient()
   *d_alive = false;
 }
 
-http::ClientOptions NextcloudClient::httpOptions(const BackendOptions& backend, std::string_view version)
+http::HttpClientOptions NextcloudClient::httpOptions(const BackendOptions& backend, std::string_view version)
 {
-  http::ClientOptions options;
+  http::HttpClientOptions options;
   options.timeout = backend.timeout;
   options.maxConnectionsPerHost = backend.connectionsPerHost;
   options.verifyTls = !backend.skipVerify;
@@ -146,7 +146,7 @@ void NextcloudClient::send(std::shared_ptr<const Backend> backend, const std::st
                            std::function<void(Result<nlohmann::json>)> done)
 {
   std::string random = makeBackendRandom();
-  http::Request request;
+  http::HttpRequest request;
   request.method = http::Method::Post;
   request.url = url;
   request.headers = {
@@ -162,7 +162,7 @@ void NextcloudClient::send(std::shared_ptr<const Backend> backend, const std::st
   }
   request.body = std::move(body);
   std::weak_ptr<bool> alive = d_alive;
-  d_client.request(std::move(request), [alive, url, done = std::move(done)](http::Response&& response) {
+  d_client.request(std::move(request), [alive, url, done = std::move(done)](http::HttpResponse&& response) {
     auto flag = alive.lock();
     if (!flag || !*flag) {
       return;

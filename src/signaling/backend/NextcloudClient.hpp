@@ -127,7 +127,7 @@ public:
   // Options for the HttpClient that serves Nextcloud requests, from backend.* settings:
   // timeout, connections per host, TLS verification (backend.skip_verify), and the
   // "nextcloud-spreed-signaling/<version>" user agent for capability requests.
-  static http::ClientOptions httpOptions(const BackendOptions& backend, std::string_view version);
+  static http::HttpClientOptions httpOptions(const BackendOptions& backend, std::string_view version);
 
   // <base>ocs/v2.php/apps/spreed/api/v1|v3/signaling/backend.
   static std::string backendUrl(std::string_view baseUrl, bool v3);

@@ -21,13 +21,13 @@ namespace {
 
 struct Outcome
 {
-  std::optional<http::Response> response;
+  std::optional<http::HttpResponse> response;
   bool done() const { return response.has_value(); }
 };
 
 http::HttpClient::Callback into(Outcome& outcome)
 {
-  return [&outcome](http::Response&& response) { outcome.response = std::move(response); };
+  return [&outcome](http::HttpResponse&& response) { outcome.response = std::move(response); };
 }
 
 }
@@ -63,9 +63,9 @@ public:
       return ServerResponse{200, {{"Content-Type", "application/json"}}, "{\"ok\":true}"};
     });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    http::Request request;
+    http::HttpRequest request;
     request.method = http::Method::Post;
     request.url = server.url("/ocs/v2.php/x");
     request.headers = {{"Content-Type", "application/json"}, {"OCS-APIRequest", "true"}, {"User-Agent", "ua/1"}};
@@ -96,11 +96,11 @@ public:
       return ServerResponse{404, {{"ETag", "\"abc\""}, {"X-Thing", "  spaced  "}}, "missing"};
     });
     ev::EventLoop loop;
-    http::ClientOptions options;
+    http::HttpClientOptions options;
     options.userAgent = "talk-test/1";
     http::HttpClient client(loop, options);
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, server.url("/a?b=c"), {}, "", 0}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/a?b=c"), {}, "", 0}, into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->ok()); // an HTTP error status is still a response
     CPPUNIT_ASSERT_EQUAL(404L, outcome.response->status);
@@ -117,10 +117,10 @@ public:
   {
     TestHttpServer server([](const ServerRequest&) { return ServerResponse{200, {}, "x"}; });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     for (int i = 0; i < 3; ++i) {
       Outcome outcome;
-      client.request(http::Request{http::Method::Post, server.url("/p"), {}, "body", 0}, into(outcome));
+      client.request(http::HttpRequest{http::Method::Post, server.url("/p"), {}, "body", 0}, into(outcome));
       CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
       CPPUNIT_ASSERT(outcome.response->ok());
     }
@@ -137,12 +137,12 @@ public:
     // connection at the same time.
     TestHttpServer server([](const ServerRequest&) { return ServerResponse{200, {}, "x", 150}; });
     ev::EventLoop loop;
-    http::ClientOptions options;
+    http::HttpClientOptions options;
     options.maxConnectionsPerHost = 2;
     http::HttpClient client(loop, options);
     std::vector<Outcome> outcomes(6);
     for (Outcome& outcome : outcomes) {
-      client.request(http::Request{http::Method::Get, server.url("/slow"), {}, "", 0}, into(outcome));
+      client.request(http::HttpRequest{http::Method::Get, server.url("/slow"), {}, "", 0}, into(outcome));
     }
     CPPUNIT_ASSERT(runUntil(loop, [&] {
       return std::all_of(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return o.done(); });
@@ -159,9 +159,9 @@ public:
   {
     TestHttpServer server([](const ServerRequest&) { return ServerResponse{200, {}, "late", 1500}; });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, server.url("/hang"), {}, "", 0.2}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/hang"), {}, "", 0.2}, into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(!outcome.response->ok());
     CPPUNIT_ASSERT(outcome.response->errorKind == http::ErrorKind::Timeout);
@@ -174,13 +174,13 @@ public:
       return ServerResponse{200, {}, std::string(r.target == "/big" ? 5000 : 1000, 'a')};
     });
     ev::EventLoop loop;
-    http::ClientOptions options;
+    http::HttpClientOptions options;
     options.maxResponseBytes = 1000;
     http::HttpClient client(loop, options);
     Outcome big;
     Outcome fits;
-    client.request(http::Request{http::Method::Get, server.url("/big"), {}, "", 0}, into(big));
-    client.request(http::Request{http::Method::Get, server.url("/fits"), {}, "", 0}, into(fits));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/big"), {}, "", 0}, into(big));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/fits"), {}, "", 0}, into(fits));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return big.done() && fits.done(); }));
     CPPUNIT_ASSERT(big.response->errorKind == http::ErrorKind::TooLarge);
     CPPUNIT_ASSERT(big.response->body.empty());
@@ -197,9 +197,9 @@ public:
       return ServerResponse{200, {}, r.method + ":" + r.body};
     });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Post, server.url("/old"), {{"Content-Type", "application/json"}}, "{}", 0},
+    client.request(http::HttpRequest{http::Method::Post, server.url("/old"), {{"Content-Type", "application/json"}}, "{}", 0},
                    into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->ok());
@@ -217,9 +217,9 @@ public:
       return ServerResponse{200, {}, r.method + ":" + r.body + ":" + r.header("content-type")};
     });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Post, server.url("/old"), {{"Content-Type", "application/json"}}, "{}", 0},
+    client.request(http::HttpRequest{http::Method::Post, server.url("/old"), {{"Content-Type", "application/json"}}, "{}", 0},
                    into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT_EQUAL(std::string("GET::"), outcome.response->body);
@@ -231,9 +231,9 @@ public:
     std::string target = other.url("/elsewhere");
     TestHttpServer server([target](const ServerRequest&) { return ServerResponse{302, {{"Location", target}}, ""}; });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, server.url("/"), {}, "", 0}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/"), {}, "", 0}, into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->errorKind == http::ErrorKind::Redirect);
     CPPUNIT_ASSERT(other.requests().empty());
@@ -245,11 +245,11 @@ public:
       return ServerResponse{301, {{"Location", r.target + "x"}}, ""};
     });
     ev::EventLoop loop;
-    http::ClientOptions options;
+    http::HttpClientOptions options;
     options.maxRedirects = 3;
     http::HttpClient client(loop, options);
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, server.url("/r"), {}, "", 0}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/r"), {}, "", 0}, into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->errorKind == http::ErrorKind::Redirect);
     CPPUNIT_ASSERT_EQUAL(size_t(4), server.requests().size());
@@ -263,9 +263,9 @@ public:
       port = gone.port();
     }
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, "http://127.0.0.1:" + std::to_string(port) + "/", {}, "", 0},
+    client.request(http::HttpRequest{http::Method::Get, "http://127.0.0.1:" + std::to_string(port) + "/", {}, "", 0},
                    into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->errorKind == http::ErrorKind::Connect);
@@ -280,9 +280,9 @@ public:
       return r;
     });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, server.url("/"), {}, "", 0}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/"), {}, "", 0}, into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->errorKind == http::ErrorKind::Protocol);
   }
@@ -290,9 +290,9 @@ public:
   void badSchemeFailsAsynchronously()
   {
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, "file:///etc/passwd", {}, "", 0}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, "file:///etc/passwd", {}, "", 0}, into(outcome));
     CPPUNIT_ASSERT(!outcome.done());
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(outcome.response->errorKind == http::ErrorKind::BadRequest);
@@ -302,11 +302,11 @@ public:
   {
     TestHttpServer server([](const ServerRequest&) { return ServerResponse{200, {}, "x", 100}; });
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome cancelled;
     Outcome kept;
-    auto id = client.request(http::Request{http::Method::Get, server.url("/1"), {}, "", 0}, into(cancelled));
-    client.request(http::Request{http::Method::Get, server.url("/2"), {}, "", 0}, into(kept));
+    auto id = client.request(http::HttpRequest{http::Method::Get, server.url("/1"), {}, "", 0}, into(cancelled));
+    client.request(http::HttpRequest{http::Method::Get, server.url("/2"), {}, "", 0}, into(kept));
     client.cancel(id);
     client.cancel(9999); // unknown: ignored
     CPPUNIT_ASSERT(runUntil(loop, [&] { return kept.done(); }));
@@ -321,9 +321,9 @@ public:
     TestHttpServer server([](const ServerRequest&) { return ServerResponse{200, {}, "plain"}; });
     server.setGreeting("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
     ev::EventLoop loop;
-    http::HttpClient client(loop, http::ClientOptions{});
+    http::HttpClient client(loop, http::HttpClientOptions{});
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, "https://127.0.0.1:" + std::to_string(server.port()) + "/", {}, "", 2},
+    client.request(http::HttpRequest{http::Method::Get, "https://127.0.0.1:" + std::to_string(server.port()) + "/", {}, "", 2},
                    into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     CPPUNIT_ASSERT(!outcome.response->ok());
@@ -336,8 +336,8 @@ public:
     ev::EventLoop loop;
     Outcome outcome;
     {
-      http::HttpClient client(loop, http::ClientOptions{});
-      client.request(http::Request{http::Method::Get, server.url("/"), {}, "", 0}, into(outcome));
+      http::HttpClient client(loop, http::HttpClientOptions{});
+      client.request(http::HttpRequest{http::Method::Get, server.url("/"), {}, "", 0}, into(outcome));
       loop.runOnce(false);
     }
     loop.runOnce(false);
@@ -357,12 +357,12 @@ public:
     std::string url() const { return "https://127.0.0.1:" + std::to_string(server.port()) + "/tls"; }
   };
 
-  http::Response fetch(const http::ClientOptions& options, const std::string& url)
+  http::HttpResponse fetch(const http::HttpClientOptions& options, const std::string& url)
   {
     ev::EventLoop loop;
     http::HttpClient client(loop, options);
     Outcome outcome;
-    client.request(http::Request{http::Method::Get, url, {}, "", 5}, into(outcome));
+    client.request(http::HttpRequest{http::Method::Get, url, {}, "", 5}, into(outcome));
     CPPUNIT_ASSERT(runUntil(loop, [&] { return outcome.done(); }));
     return *outcome.response;
   }
@@ -370,7 +370,7 @@ public:
   void tlsVerifiedByDefault()
   {
     TlsRig rig;
-    http::Response response = fetch(http::ClientOptions{}, rig.url());
+    http::HttpResponse response = fetch(http::HttpClientOptions{}, rig.url());
     CPPUNIT_ASSERT_EQUAL(std::string("tls"), std::string(http::errorKindName(response.errorKind)));
     CPPUNIT_ASSERT(rig.server.requests().empty());
   }
@@ -379,9 +379,9 @@ public:
   {
     TlsRig rig;
     talk::test::TempDir dir;
-    http::ClientOptions options;
+    http::HttpClientOptions options;
     options.caFile = dir.write("ca.pem", rig.cert.pem());
-    http::Response response = fetch(options, rig.url());
+    http::HttpResponse response = fetch(options, rig.url());
     CPPUNIT_ASSERT_MESSAGE(response.error, response.ok());
     CPPUNIT_ASSERT_EQUAL(std::string("secure:/tls"), response.body);
   }
@@ -389,9 +389,9 @@ public:
   void tlsSkipVerify()
   {
     TlsRig rig;
-    http::ClientOptions options;
+    http::HttpClientOptions options;
     options.verifyTls = false;
-    http::Response response = fetch(options, rig.url());
+    http::HttpResponse response = fetch(options, rig.url());
     CPPUNIT_ASSERT_MESSAGE(response.error, response.ok());
     CPPUNIT_ASSERT_EQUAL(200L, response.status);
   }

@@ -43,7 +43,7 @@ struct Rig
   FakeNextcloud nextcloud{Secret};
   FakeClock clock;
   ev::EventLoop loop;
-  http::HttpClient http{loop, http::ClientOptions{}};
+  http::HttpClient http{loop, http::HttpClientOptions{}};
   CapabilitiesCache capabilities{http, clock};
   NextcloudClient client{http, capabilities, NextcloudClient::Options{"2.1.1", "chat-relay, dialout"}};
   std::shared_ptr<const Backend> backend = std::make_shared<const Backend>(Backend{"nc", {}, Secret, 0, 0, 0, false});
@@ -550,7 +550,7 @@ public:
     backend.timeout = 7;
     backend.connectionsPerHost = 3;
     backend.skipVerify = true;
-    http::ClientOptions options = NextcloudClient::httpOptions(backend, "2.1.1");
+    http::HttpClientOptions options = NextcloudClient::httpOptions(backend, "2.1.1");
     CPPUNIT_ASSERT_EQUAL(7.0, options.timeout);
     CPPUNIT_ASSERT_EQUAL(3L, options.maxConnectionsPerHost);
     CPPUNIT_ASSERT(!options.verifyTls);

@@ -150,8 +150,8 @@ struct WsRoute
 class ServerWebSocket final : public Peer, public WebSocket
 {
 public:
-  ServerWebSocket(Request request, size_t maxMessageBytes, size_t maxQueuedBytes, std::string subprotocol) :
-    Peer(Kind::WebSocket), d_channel(maxMessageBytes, maxQueuedBytes), d_request(std::move(request)), d_subprotocol(std::move(subprotocol))
+  ServerWebSocket(Request request, size_t maxMessageBytes, size_t maxQueuedBytes, detail::Reaper& reaper, std::string subprotocol) :
+    Peer(Kind::WebSocket), d_channel(maxMessageBytes, maxQueuedBytes, reaper), d_request(std::move(request)), d_subprotocol(std::move(subprotocol))
   {
   }
 
@@ -234,7 +234,7 @@ using detail::HttpConnection;
 struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
 {
   Impl(ev::EventLoop& l, ServerOptions o) :
-    loop(l), options(std::move(o)), acceptWatcher(l, this), deadlineTimer(l, this), acceptPauseTimer(l, this)
+    loop(l), options(std::move(o)), acceptWatcher(l, this), deadlineTimer(l, this), acceptPauseTimer(l, this), reaper(l)
   {
   }
 
@@ -276,6 +276,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   ev::IoWatcher acceptWatcher;
   ev::Timer deadlineTimer;
   ev::Timer acceptPauseTimer;
+  detail::Reaper reaper;
   struct lws_vhost* vhost{nullptr}; // owned by context
   // Last, so it goes first: lws callbacks touch the state above while it closes.
   detail::LwsContextHandle context;
@@ -866,7 +867,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
       return refuseUpgrade(wsi, 400, "the required websocket subprotocol was not offered\n");
     }
     readRequestHead(c, wsi, "GET", path.c_str());
-    auto ws = std::make_unique<ServerWebSocket>(c.request, options.maxMessageBytes, options.maxQueuedBytes, route->subprotocol);
+    auto ws = std::make_unique<ServerWebSocket>(c.request, options.maxMessageBytes, options.maxQueuedBytes, reaper, route->subprotocol);
     WebSocket::Listener* listener = nullptr;
     try {
       listener = route->acceptor(*ws);
@@ -930,6 +931,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   {
     auto* peer = static_cast<Peer*>(lws_get_opaque_user_data(wsi));
     if (reason == LWS_CALLBACK_WSI_DESTROY) {
+      reaper.forget(wsi);
       if (peer != nullptr) {
         lws_set_opaque_user_data(wsi, nullptr);
         onDestroy(peer);

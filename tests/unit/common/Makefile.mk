@@ -14,6 +14,7 @@ tests_unit_test_common_SOURCES += \
 # src/common/http: server, WebSocket, client, robustness
 tests_unit_test_common_SOURCES += \
 	tests/unit/common/HttpServerTest.cpp \
+	tests/unit/common/HttpWebSocketTest.cpp \
 	tests/unit/common/HttpTestSupport.hpp
 tests_unit_test_common_LDADD = $(TEST_MAIN_LIBS) $(TALK_COMMON_LIBS)
 

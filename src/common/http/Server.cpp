@@ -555,29 +555,16 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
 
     std::string contentLength = copyHeader(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     long long length = -1;
+    bool lengthValid = true;
     if (!contentLength.empty()) {
       char* end = nullptr;
       errno = 0;
       length = std::strtoll(contentLength.c_str(), &end, 10);
-      if (errno != 0 || end == contentLength.c_str() || *end != '\0' || length < 0) {
-        return reject(c, 400, "invalid Content-Length\n", true);
-      }
-    }
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
-      // lws 4.1 does not decode chunked request bodies; our clients send lengths.
-      return reject(c, 411, "a Content-Length is required\n", true);
+      lengthValid = errno == 0 && end != contentLength.c_str() && *end == '\0' && length >= 0;
     }
     const std::string& m = c.request.method;
     bool bodyMethod = m == "POST" || m == "PUT" || m == "PATCH";
-    if (bodyMethod && length < 0) {
-      return reject(c, 411, "a Content-Length is required\n", true);
-    }
-    if (length > static_cast<long long>(options.maxBodyBytes)) {
-      TLOG_NOTICE("request body too large peer=%s path=%.100s bytes=%lld limit=%zu", c.peer.toString().c_str(), c.request.path.c_str(), length,
-                  options.maxBodyBytes);
-      c.bodyRejected = true;
-      return reject(c, 413, "request body too large\n", true);
-    }
+    bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     int status = 0;
     std::string allow;
     c.route = findRoute(c.request.method, c.request.path, status, allow);
@@ -587,9 +574,23 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
       if (status == 405) {
         r.headers.emplace_back("allow", allow);
       }
-      // The body (if any) is read and discarded by lws before the next request.
+      // A body we will not read (or whose end lws cannot know) ends the connection.
+      c.closeAfterResponse = bodyMethod || length > 0 || chunked || !lengthValid;
       startResponse(c, std::move(r));
       return 0;
+    }
+    if (!lengthValid) {
+      return reject(c, 400, "invalid Content-Length\n", true);
+    }
+    if (chunked || (bodyMethod && length < 0)) {
+      // lws 4.1 does not decode chunked request bodies; our clients send lengths.
+      return reject(c, 411, "a Content-Length is required\n", true);
+    }
+    if (length > static_cast<long long>(options.maxBodyBytes)) {
+      TLOG_NOTICE("request body too large peer=%s path=%.100s bytes=%lld limit=%zu", c.peer.toString().c_str(), c.request.path.c_str(), length,
+                  options.maxBodyBytes);
+      c.bodyRejected = true;
+      return reject(c, 413, "request body too large\n", true);
     }
     if (length > 0 || (m == "POST" && length == 0)) {
       // lws calls HTTP_BODY (also once, empty, for POST with Content-Length: 0), then

@@ -20,6 +20,30 @@ LwsContextHandle createContext(ev::EventLoop& loop, struct lws_context_creation_
   return context;
 }
 
+TimerKick::TimerKick(ev::EventLoop& loop) :
+  d_timer(loop, this)
+{
+}
+
+void TimerKick::start(struct lws_context* context)
+{
+  d_context = context;
+  d_timer.start(1.0, 1.0);
+}
+
+void TimerKick::stop()
+{
+  d_timer.stop();
+  d_context = nullptr;
+}
+
+void TimerKick::onTimer(ev::Timer& /*timer*/)
+{
+  if (d_context != nullptr) {
+    lws_cancel_service(d_context);
+  }
+}
+
 Reaper::Reaper(ev::EventLoop& loop) :
   d_loop(loop), d_timer(loop, this)
 {

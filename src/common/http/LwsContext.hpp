@@ -25,6 +25,27 @@ LwsContextHandle createContext(ev::EventLoop& loop, struct lws_context_creation_
 // wsi synchronously is unsafe inside its own callbacks. This does it outside any lws
 // callback with LWS_TO_KILL_SYNC. The owner of the lws context calls forget() from
 // LWS_CALLBACK_WSI_DESTROY, so no dead wsi is ever touched.
+// Wakes lws once a second (through its event pipe), which makes it run every lws timeout
+// that is due: the same libev-glue flaw as above would otherwise delay lws's own
+// timeouts (close handshakes, keep-alive, ping hang-ups) until its timer fires for
+// something else.
+class TimerKick : ev::Timer::Listener
+{
+public:
+  explicit TimerKick(ev::EventLoop& loop);
+  TimerKick(const TimerKick&) = delete;
+  TimerKick& operator=(const TimerKick&) = delete;
+
+  void start(struct lws_context* context);
+  void stop();
+
+private:
+  void onTimer(ev::Timer& timer) override;
+
+  ev::Timer d_timer;
+  struct lws_context* d_context{nullptr}; // not owned
+};
+
 class Reaper : ev::Timer::Listener
 {
 public:

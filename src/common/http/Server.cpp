@@ -234,13 +234,14 @@ using detail::HttpConnection;
 struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
 {
   Impl(ev::EventLoop& l, ServerOptions o) :
-    loop(l), options(std::move(o)), acceptWatcher(l, this), deadlineTimer(l, this), acceptPauseTimer(l, this), reaper(l)
+    loop(l), options(std::move(o)), acceptWatcher(l, this), deadlineTimer(l, this), acceptPauseTimer(l, this), reaper(l), kick(l)
   {
   }
 
   ~Impl() override
   {
     destroying = true;
+    kick.stop();
     // lws closes every connection; WSI_DESTROY frees our side without calling anyone.
     context.reset();
     for (HttpConnection* c : httpConnections) {
@@ -277,6 +278,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   ev::Timer deadlineTimer;
   ev::Timer acceptPauseTimer;
   detail::Reaper reaper;
+  detail::TimerKick kick;
   struct lws_vhost* vhost{nullptr}; // owned by context
   // Last, so it goes first: lws callbacks touch the state above while it closes.
   detail::LwsContextHandle context;
@@ -1159,6 +1161,7 @@ void Server::start()
     d.context.reset();
     throw Error("http: the server has no vhost");
   }
+  d.kick.start(d.context.get());
   d.listenFd = std::move(fd);
   d.acceptWatcher.set(d.listenFd.get(), EV_READ);
   d.started = true;

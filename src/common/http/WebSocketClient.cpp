@@ -120,7 +120,7 @@ public:
   }
 
   ClientContext(ev::EventLoop& loop, const std::string& caFile) :
-    d_caFile(caFile), d_reaper(loop)
+    d_caFile(caFile), d_reaper(loop), d_kick(loop)
   {
     struct lws_context_creation_info info
     {
@@ -134,7 +134,10 @@ public:
     info.timeout_secs = 10;
     info.user = this;
     d_context = detail::createContext(loop, info, "websocket client");
+    d_kick.start(d_context.get());
   }
+
+  ~ClientContext() { d_kick.stop(); }
 
   struct lws_context* get() const { return d_context.get(); }
   detail::Reaper& reaper() { return d_reaper; }
@@ -157,6 +160,7 @@ public:
 private:
   std::string d_caFile;
   detail::Reaper d_reaper;
+  detail::TimerKick d_kick;
   // Last, so it goes first: its closing connections still reach the reaper.
   detail::LwsContextHandle d_context;
 };

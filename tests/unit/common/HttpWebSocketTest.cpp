@@ -535,6 +535,23 @@ public:
     CPPUNIT_ASSERT(ws.isOpen());
     ws.sendText("alive");
     CPPUNIT_ASSERT(runUntil(loop, [&] { return client.messages.size() == 1; }));
+
+    // The client's own pings are answered by the server (here one that pings nobody).
+    ServerOptions quiet = localOptions();
+    quiet.pingIntervalSeconds = 0;
+    Server silentServer(loop, quiet);
+    Sessions silentSessions;
+    silentServer.webSocket("/ws", "", silentSessions.acceptor());
+    silentServer.start();
+    Recorder pinger;
+    ClientOptions po = clientOptions(url(silentServer, "/ws"));
+    po.pingIntervalSeconds = 1;
+    WebSocketClient pinging(loop, po, &pinger);
+    pinging.connect();
+    CPPUNIT_ASSERT(runUntil(loop, [&] { return pinger.opens == 1; }));
+    talk::test::runFor(loop, 4.5);
+    CPPUNIT_ASSERT_MESSAGE(pinger.reason, pinging.isOpen());
+    CPPUNIT_ASSERT_EQUAL(0, pinger.closes);
   }
 
   void clientConnectFailures()

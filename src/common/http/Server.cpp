@@ -15,6 +15,7 @@
 #include <ctime>
 #include <list>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <unordered_set>
 
 namespace talk::http {
@@ -266,6 +267,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   SocketAddress bound;
   bool started{false};
   bool destroying{false};
+  bool tls{false};
   // Our objects behind lws's opaque user pointers (we own them)
   std::unordered_set<HttpConnection*> httpConnections;
   std::unordered_set<ServerWebSocket*> webSockets;
@@ -313,7 +315,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
     httpConnections.insert(conn.release());
     lws_adopt_desc_t desc{};
     desc.vh = vhost;
-    desc.type = static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP);
+    desc.type = static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | (tls ? LWS_ADOPT_ALLOW_SSL : 0));
     desc.fd.sockfd = fd;
     desc.opaque = static_cast<Peer*>(raw);
     struct lws* wsi = lws_adopt_descriptor_vhost_via_info(&desc);
@@ -1155,7 +1157,23 @@ void Server::start()
   if (d.options.pingIntervalSeconds > 0) {
     info.retry_and_idle_policy = &d.retryPolicy;
   }
-  d.context = detail::createContext(d.loop, info, "http");
+  d.tls = !d.options.tlsCertificateFile.empty() || !d.options.tlsPrivateKeyFile.empty();
+  if (d.tls) {
+    if (d.options.tlsCertificateFile.empty() || d.options.tlsPrivateKeyFile.empty()) {
+      throw ConfigError("http: TLS needs both a certificate and a private key file");
+    }
+    for (const std::string* file : {&d.options.tlsCertificateFile, &d.options.tlsPrivateKeyFile}) {
+      if (::access(file->c_str(), R_OK) != 0) {
+        throwSystemError("http: cannot read " + *file);
+      }
+    }
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = d.options.tlsCertificateFile.c_str();
+    info.ssl_private_key_filepath = d.options.tlsPrivateKeyFile.c_str();
+    // HTTP/1.1 only: h2 streams would be child connections our routing does not serve.
+    info.alpn = "http/1.1";
+  }
+  d.context = detail::createContext(d.loop, info, d.tls ? "https (check the certificate and key)" : "http");
   d.vhost = lws_get_vhost_by_name(d.context.get(), info.vhost_name);
   if (d.vhost == nullptr) {
     d.context.reset();

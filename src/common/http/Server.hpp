@@ -4,7 +4,7 @@
 // packages using this list that package in Depends:). We bind and listen ourselves (the
 // error carries errno) and hand accepted sockets to lws. Several Servers may share a loop
 // and a process. Loop thread only; handlers and listeners are called on it, never from
-// inside a destructor.
+// inside a destructor. A handler or listener must not destroy the Server it was called by.
 //
 //   http::ServerOptions options;   // (g++ 12 -Wextra warns on partial designated initializers)
 //   options.listen = "127.0.0.1:8080";
@@ -50,6 +50,10 @@ struct ServerOptions
   // Idle WebSockets get a PING after this long and are closed if nothing (not even the
   // PONG) arrives within as long again. 0 disables.
   unsigned pingIntervalSeconds{30};
+  // PEM files for HTTPS/wss on this listener; both empty = plain TCP (the usual setup
+  // behind a reverse proxy).
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
 };
 
 class Server

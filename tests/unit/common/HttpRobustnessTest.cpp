@@ -179,6 +179,7 @@ public:
       hostile(server.port(), idle);
       attackDone = true;
     });
+    std::atomic<bool> httpDone{false};
     std::thread http([&] {
       while (!stopHttp) {
         RawClient c;
@@ -189,6 +190,7 @@ public:
         (r && r->status == 200 ? httpOk : httpFailed)++;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
+      httpDone = true;
     });
     // The good WebSocket client: one message in flight at a time, all the while.
     int sent = 0;
@@ -202,6 +204,8 @@ public:
         },
         120);
     stopHttp = true;
+    // Its last request still needs the loop.
+    talk::test::runUntil(loop, [&] { return httpDone.load(); });
     http.join();
     attacker.join();
     CPPUNIT_ASSERT(attackDone);

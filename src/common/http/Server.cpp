@@ -15,6 +15,7 @@
 #include <ctime>
 #include <list>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <unordered_set>
 
 namespace talk::http {
@@ -150,8 +151,8 @@ struct WsRoute
 class ServerWebSocket final : public Peer, public WebSocket
 {
 public:
-  ServerWebSocket(Request request, size_t maxMessageBytes, size_t maxQueuedBytes, std::string subprotocol) :
-    Peer(Kind::WebSocket), d_channel(maxMessageBytes, maxQueuedBytes), d_request(std::move(request)), d_subprotocol(std::move(subprotocol))
+  ServerWebSocket(Request request, size_t maxMessageBytes, size_t maxQueuedBytes, detail::Reaper& reaper, std::string subprotocol) :
+    Peer(Kind::WebSocket), d_channel(maxMessageBytes, maxQueuedBytes, reaper), d_request(std::move(request)), d_subprotocol(std::move(subprotocol))
   {
   }
 
@@ -234,13 +235,14 @@ using detail::HttpConnection;
 struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
 {
   Impl(ev::EventLoop& l, ServerOptions o) :
-    loop(l), options(std::move(o)), acceptWatcher(l, this), deadlineTimer(l, this), acceptPauseTimer(l, this)
+    loop(l), options(std::move(o)), acceptWatcher(l, this), deadlineTimer(l, this), acceptPauseTimer(l, this), reaper(l), kick(l)
   {
   }
 
   ~Impl() override
   {
     destroying = true;
+    kick.stop();
     // lws closes every connection; WSI_DESTROY frees our side without calling anyone.
     context.reset();
     for (HttpConnection* c : httpConnections) {
@@ -265,6 +267,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   SocketAddress bound;
   bool started{false};
   bool destroying{false};
+  bool tls{false};
   // Our objects behind lws's opaque user pointers (we own them)
   std::unordered_set<HttpConnection*> httpConnections;
   std::unordered_set<ServerWebSocket*> webSockets;
@@ -276,6 +279,8 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   ev::IoWatcher acceptWatcher;
   ev::Timer deadlineTimer;
   ev::Timer acceptPauseTimer;
+  detail::Reaper reaper;
+  detail::TimerKick kick;
   struct lws_vhost* vhost{nullptr}; // owned by context
   // Last, so it goes first: lws callbacks touch the state above while it closes.
   detail::LwsContextHandle context;
@@ -310,7 +315,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
     httpConnections.insert(conn.release());
     lws_adopt_desc_t desc{};
     desc.vh = vhost;
-    desc.type = static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP);
+    desc.type = static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP | (tls ? LWS_ADOPT_ALLOW_SSL : 0));
     desc.fd.sockfd = fd;
     desc.opaque = static_cast<Peer*>(raw);
     struct lws* wsi = lws_adopt_descriptor_vhost_via_info(&desc);
@@ -554,29 +559,16 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
 
     std::string contentLength = copyHeader(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     long long length = -1;
+    bool lengthValid = true;
     if (!contentLength.empty()) {
       char* end = nullptr;
       errno = 0;
       length = std::strtoll(contentLength.c_str(), &end, 10);
-      if (errno != 0 || end == contentLength.c_str() || *end != '\0' || length < 0) {
-        return reject(c, 400, "invalid Content-Length\n", true);
-      }
-    }
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
-      // lws 4.1 does not decode chunked request bodies; our clients send lengths.
-      return reject(c, 411, "a Content-Length is required\n", true);
+      lengthValid = errno == 0 && end != contentLength.c_str() && *end == '\0' && length >= 0;
     }
     const std::string& m = c.request.method;
     bool bodyMethod = m == "POST" || m == "PUT" || m == "PATCH";
-    if (bodyMethod && length < 0) {
-      return reject(c, 411, "a Content-Length is required\n", true);
-    }
-    if (length > static_cast<long long>(options.maxBodyBytes)) {
-      TLOG_NOTICE("request body too large peer=%s path=%.100s bytes=%lld limit=%zu", c.peer.toString().c_str(), c.request.path.c_str(), length,
-                  options.maxBodyBytes);
-      c.bodyRejected = true;
-      return reject(c, 413, "request body too large\n", true);
-    }
+    bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     int status = 0;
     std::string allow;
     c.route = findRoute(c.request.method, c.request.path, status, allow);
@@ -586,9 +578,23 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
       if (status == 405) {
         r.headers.emplace_back("allow", allow);
       }
-      // The body (if any) is read and discarded by lws before the next request.
+      // A body we will not read (or whose end lws cannot know) ends the connection.
+      c.closeAfterResponse = bodyMethod || length > 0 || chunked || !lengthValid;
       startResponse(c, std::move(r));
       return 0;
+    }
+    if (!lengthValid) {
+      return reject(c, 400, "invalid Content-Length\n", true);
+    }
+    if (chunked || (bodyMethod && length < 0)) {
+      // lws 4.1 does not decode chunked request bodies; our clients send lengths.
+      return reject(c, 411, "a Content-Length is required\n", true);
+    }
+    if (length > static_cast<long long>(options.maxBodyBytes)) {
+      TLOG_NOTICE("request body too large peer=%s path=%.100s bytes=%lld limit=%zu", c.peer.toString().c_str(), c.request.path.c_str(), length,
+                  options.maxBodyBytes);
+      c.bodyRejected = true;
+      return reject(c, 413, "request body too large\n", true);
     }
     if (length > 0 || (m == "POST" && length == 0)) {
       // lws calls HTTP_BODY (also once, empty, for POST with Content-Length: 0), then
@@ -866,7 +872,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
       return refuseUpgrade(wsi, 400, "the required websocket subprotocol was not offered\n");
     }
     readRequestHead(c, wsi, "GET", path.c_str());
-    auto ws = std::make_unique<ServerWebSocket>(c.request, options.maxMessageBytes, options.maxQueuedBytes, route->subprotocol);
+    auto ws = std::make_unique<ServerWebSocket>(c.request, options.maxMessageBytes, options.maxQueuedBytes, reaper, route->subprotocol);
     WebSocket::Listener* listener = nullptr;
     try {
       listener = route->acceptor(*ws);
@@ -930,6 +936,7 @@ struct Server::Impl : ev::IoWatcher::Listener, ev::Timer::Listener
   {
     auto* peer = static_cast<Peer*>(lws_get_opaque_user_data(wsi));
     if (reason == LWS_CALLBACK_WSI_DESTROY) {
+      reaper.forget(wsi);
       if (peer != nullptr) {
         lws_set_opaque_user_data(wsi, nullptr);
         onDestroy(peer);
@@ -1150,12 +1157,29 @@ void Server::start()
   if (d.options.pingIntervalSeconds > 0) {
     info.retry_and_idle_policy = &d.retryPolicy;
   }
-  d.context = detail::createContext(d.loop, info, "http");
+  d.tls = !d.options.tlsCertificateFile.empty() || !d.options.tlsPrivateKeyFile.empty();
+  if (d.tls) {
+    if (d.options.tlsCertificateFile.empty() || d.options.tlsPrivateKeyFile.empty()) {
+      throw ConfigError("http: TLS needs both a certificate and a private key file");
+    }
+    for (const std::string* file : {&d.options.tlsCertificateFile, &d.options.tlsPrivateKeyFile}) {
+      if (::access(file->c_str(), R_OK) != 0) {
+        throwSystemError("http: cannot read " + *file);
+      }
+    }
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = d.options.tlsCertificateFile.c_str();
+    info.ssl_private_key_filepath = d.options.tlsPrivateKeyFile.c_str();
+    // HTTP/1.1 only: h2 streams would be child connections our routing does not serve.
+    info.alpn = "http/1.1";
+  }
+  d.context = detail::createContext(d.loop, info, d.tls ? "https (check the certificate and key)" : "http");
   d.vhost = lws_get_vhost_by_name(d.context.get(), info.vhost_name);
   if (d.vhost == nullptr) {
     d.context.reset();
     throw Error("http: the server has no vhost");
   }
+  d.kick.start(d.context.get());
   d.listenFd = std::move(fd);
   d.acceptWatcher.set(d.listenFd.get(), EV_READ);
   d.started = true;

@@ -3,8 +3,8 @@
 // loop; on Debian lws loads libev support from the libwebsockets-evlib-ev plugin, so
 // packages using this list that package in Depends:). We bind and listen ourselves (the
 // error carries errno) and hand accepted sockets to lws. Several Servers may share a loop
-// and a process. Loop thread only; handlers and listeners are called on it, never from
-// inside a destructor.
+// and a process. HTTP/1.1 only (no h2). Loop thread only; handlers and listeners are called on it, never from
+// inside a destructor. A handler or listener must not destroy the Server it was called by.
 //
 //   http::ServerOptions options;   // (g++ 12 -Wextra warns on partial designated initializers)
 //   options.listen = "127.0.0.1:8080";
@@ -31,7 +31,8 @@ struct ServerOptions
 {
   // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0", "[::]:443"; port 0 picks a free one.
   std::string listen;
-  // Sent as "Server:" on every response (lws's own error pages included).
+  // Sent as "Server:" on every response (lws's own error pages included). Our responses
+  // also carry Date: and Content-Length:; lws's answers to unparseable requests lack Date:.
   std::string serverHeader{"talk-hpb"};
   // Request bodies above this get 413 (the body is not buffered) and the connection closes.
   size_t maxBodyBytes{1 << 20};
@@ -50,6 +51,10 @@ struct ServerOptions
   // Idle WebSockets get a PING after this long and are closed if nothing (not even the
   // PONG) arrives within as long again. 0 disables.
   unsigned pingIntervalSeconds{30};
+  // PEM files for HTTPS/wss on this listener; both empty = plain TCP (the usual setup
+  // behind a reverse proxy).
+  std::string tlsCertificateFile;
+  std::string tlsPrivateKeyFile;
 };
 
 class Server

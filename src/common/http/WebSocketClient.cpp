@@ -120,7 +120,7 @@ public:
   }
 
   ClientContext(ev::EventLoop& loop, const std::string& caFile) :
-    d_caFile(caFile)
+    d_caFile(caFile), d_reaper(loop), d_kick(loop)
   {
     struct lws_context_creation_info info
     {
@@ -132,13 +132,36 @@ public:
       info.client_ssl_ca_filepath = d_caFile.c_str();
     }
     info.timeout_secs = 10;
+    info.user = this;
     d_context = detail::createContext(loop, info, "websocket client");
+    d_kick.start(d_context.get());
   }
 
+  ~ClientContext() { d_kick.stop(); }
+
   struct lws_context* get() const { return d_context.get(); }
+  detail::Reaper& reaper() { return d_reaper; }
+
+  // Callbacks of this context now running: it must not be destroyed under them.
+  int depth{0};
+
+  // Drops a reference; if callbacks are running, from the loop's next iteration instead.
+  static void release(ev::EventLoop& loop, std::shared_ptr<ClientContext> context)
+  {
+    if (!context || context->depth == 0) {
+      return; // the reference goes here
+    }
+    auto holder = std::make_unique<std::shared_ptr<ClientContext>>(std::move(context));
+    ev_once(
+        loop.raw(), -1, 0, 0, [](int /*revents*/, void* arg) { std::unique_ptr<std::shared_ptr<ClientContext>> drop(static_cast<std::shared_ptr<ClientContext>*>(arg)); },
+        holder.release());
+  }
 
 private:
   std::string d_caFile;
+  detail::Reaper d_reaper;
+  detail::TimerKick d_kick;
+  // Last, so it goes first: its closing connections still reach the reaper.
   detail::LwsContextHandle d_context;
 };
 
@@ -160,7 +183,11 @@ struct WebSocketClient::Impl : ev::Timer::Listener
     }
   }
 
-  ~Impl() override { abandon(); }
+  ~Impl() override
+  {
+    abandon();
+    ClientContext::release(loop, std::move(context)); // we may be inside its callback
+  }
 
   // Passed by argument (not owned)
   WebSocketClient& owner;
@@ -191,7 +218,7 @@ struct WebSocketClient::Impl : ev::Timer::Listener
       struct lws* wsi = channel->wsi();
       lws_set_opaque_user_data(wsi, nullptr);
       channel->detach();
-      detail::killAsync(wsi);
+      context->reaper().kill(wsi, 0);
     }
   }
 
@@ -203,7 +230,7 @@ struct WebSocketClient::Impl : ev::Timer::Listener
     if (!context) {
       context = ClientContext::get(loop, options.caFile);
     }
-    channel = std::make_unique<detail::WsChannel>(options.maxMessageBytes, options.maxQueuedBytes);
+    channel = std::make_unique<detail::WsChannel>(options.maxMessageBytes, options.maxQueuedBytes, context->reaper());
     request = Request{};
     request.method = "GET";
     size_t query = url.path.find('?');
@@ -272,8 +299,8 @@ struct WebSocketClient::Impl : ev::Timer::Listener
       if (struct lws* wsi = channel->wsi()) {
         lws_set_opaque_user_data(wsi, nullptr);
         channel->detach();
-        // A no-op when lws is closing it already; needed when we give up (timeout).
-        detail::killAsync(wsi);
+        // Harmless when lws is closing it already; needed when we give up (timeout).
+        context->reaper().kill(wsi, 0);
       }
     }
     if (!channel || channel->closed() || closePending) {
@@ -372,7 +399,30 @@ namespace {
 
 int clientCallback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len)
 {
+  auto* owner = static_cast<ClientContext*>(lws_context_user(lws_get_context(wsi)));
+  struct Depth
+  {
+    ClientContext* c;
+    explicit Depth(ClientContext* x) :
+      c(x)
+    {
+      if (c != nullptr) {
+        ++c->depth;
+      }
+    }
+    ~Depth()
+    {
+      if (c != nullptr) {
+        --c->depth;
+      }
+    }
+    Depth(const Depth&) = delete;
+    Depth& operator=(const Depth&) = delete;
+  } depth(owner);
   try {
+    if (reason == LWS_CALLBACK_WSI_DESTROY && owner != nullptr) {
+      owner->reaper().forget(wsi);
+    }
     auto* impl = static_cast<WebSocketClient::Impl*>(lws_get_opaque_user_data(wsi));
     if (impl != nullptr) {
       return impl->onCallback(wsi, reason, in, len);

@@ -16,8 +16,8 @@ constexpr size_t MaxCloseReason = 123;
 constexpr int CloseTimeoutSeconds = 5;
 }
 
-WsChannel::WsChannel(size_t maxMessageBytes, size_t maxQueuedBytes) :
-  d_maxMessageBytes(maxMessageBytes), d_maxQueuedBytes(maxQueuedBytes)
+WsChannel::WsChannel(size_t maxMessageBytes, size_t maxQueuedBytes, Reaper& reaper) :
+  d_maxMessageBytes(maxMessageBytes), d_maxQueuedBytes(maxQueuedBytes), d_reaper(reaper)
 {
 }
 
@@ -63,7 +63,7 @@ void WsChannel::close(uint16_t code, std::string_view reason)
   }
   if (d_wsi != nullptr) {
     // The close frame follows the queued messages; a peer that never reads is cut.
-    lws_set_timeout(d_wsi, PENDING_TIMEOUT_CLOSE_SEND, CloseTimeoutSeconds);
+    d_reaper.kill(d_wsi, CloseTimeoutSeconds);
     if (d_open) {
       lws_callback_on_writable(d_wsi);
     }
@@ -74,6 +74,7 @@ void WsChannel::drop()
 {
   TLOG_NOTICE("dropping websocket peer that does not read queued=%zu limit=%zu", d_queuedBytes, d_maxQueuedBytes);
   d_closing = true;
+  d_dropped = true;
   if (!d_codeKnown) {
     d_codeKnown = true;
     d_closeCode = close_code::PolicyViolation;
@@ -82,7 +83,7 @@ void WsChannel::drop()
   clearQueue();
   if (d_wsi != nullptr) {
     // It does not read, so a close frame would not get through either.
-    killAsync(d_wsi);
+    d_reaper.kill(d_wsi, 0);
   }
 }
 
@@ -96,8 +97,8 @@ void WsChannel::clearQueue()
 
 int WsChannel::onWritable()
 {
-  if (d_closed || d_wsi == nullptr) {
-    return 0;
+  if (d_closed || d_dropped || d_wsi == nullptr) {
+    return 0; // a dropped peer is cut by the pending kill, not by a close frame
   }
   if (d_head < d_queue.size()) {
     Frame frame = std::move(d_queue[d_head]);
@@ -151,6 +152,8 @@ int WsChannel::onReceive(WebSocket& socket, WebSocket::Listener* listener, const
     d_partial.clear();
     d_partial.shrink_to_fit();
     clearQueue();
+    // The rest of the stream is unparseable, so the peer's close frame may never be seen.
+    d_reaper.kill(d_wsi, CloseTimeoutSeconds);
     static const char Reason[] = "message too big";
     lws_close_reason(d_wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, reinterpret_cast<unsigned char*>(const_cast<char*>(Reason)), sizeof(Reason) - 1);
     return -1;

@@ -16,10 +16,13 @@ struct lws;
 
 namespace talk::http::detail {
 
+class Reaper;
+
 class WsChannel
 {
 public:
-  WsChannel(size_t maxMessageBytes, size_t maxQueuedBytes);
+  // reaper closes connections that will not close by themselves.
+  WsChannel(size_t maxMessageBytes, size_t maxQueuedBytes, Reaper& reaper);
 
   void attach(struct lws* wsi) { d_wsi = wsi; }
   void detach() { d_wsi = nullptr; }
@@ -61,6 +64,7 @@ private:
   // Set from the outside
   const size_t d_maxMessageBytes;
   const size_t d_maxQueuedBytes;
+  Reaper& d_reaper;
   struct lws* d_wsi{nullptr}; // not owned
   // State
   std::vector<Frame> d_queue; // d_queue[d_head...] are pending
@@ -70,6 +74,7 @@ private:
   bool d_partialBinary{false};
   bool d_open{false};
   bool d_closing{false};     // close() or a drop: no more sends
+  bool d_dropped{false};     // cut without a closing handshake (the reaper closes it)
   bool d_closeFrameSent{false};
   bool d_closed{false};
   bool d_codeKnown{false};

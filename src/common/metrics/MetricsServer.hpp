@@ -1,9 +1,8 @@
 #pragma once
 // Serves GET /metrics (text/plain; version=0.0.4) and GET /status (application/json from a
-// callback) over HTTP/1.1 with libwebsockets on our libev loop (foreign loop,
-// LWS_SERVER_OPTION_LIBEV; on Debian lws loads libev support from the
-// libwebsockets-evlib-ev plugin). Every other path is 404, every other method 405.
-// Runs entirely on the loop thread; callbacks are invoked there.
+// callback) on an http::Server (libwebsockets on our libev loop; see common/http). Every
+// other path is 404, every other method 405. Runs entirely on the loop thread; callbacks
+// are invoked there.
 #include "common/ev/EventLoop.hpp"
 #include "common/metrics/Registry.hpp"
 
@@ -24,7 +23,7 @@ public:
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
-  // Throws ConfigError ("expected address:port") when listen is malformed.
+  // Throws ConfigError ("metrics.listen: expected address:port") when listen is malformed.
   static void validateListen(const std::string& listen);
 
   // The bound TCP port.

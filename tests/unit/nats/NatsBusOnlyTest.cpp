@@ -118,8 +118,10 @@ public:
       if (!killed && static_cast<int>(received.size()) >= KillAfter && static_cast<int>(received.size()) == published) {
         killed = true;
         d_server.stop(true);
-        // Next publish no sooner than one interval: the loop sees the EOF first.
-        timer.start(0.02, 0.02);
+        // Publish again only once the bus has seen the connection drop: bytes written
+        // into the dead socket before that are lost (NATS is at-most-once), and on a
+        // loaded machine the timer can fire before the loop reads the EOF.
+        timer.stop();
       }
     });
     bool synced = false;
@@ -128,6 +130,8 @@ public:
     timer.start(0.02, 0.02);
 
     CPPUNIT_ASSERT(d_driver->runUntil([&] { return killed; }, 10.0));
+    CPPUNIT_ASSERT(d_driver->runUntil([&] { return recorder.saw(ConnectionState::Disconnected); }, 10.0));
+    timer.start(0.02, 0.02);
     // Keep publishing through a real outage.
     d_driver->runFor(0.6);
     CPPUNIT_ASSERT(recorder.saw(ConnectionState::Disconnected));

@@ -84,7 +84,7 @@ build_debs() {
   # CCACHE_BASEDIR makes cached objects reusable from any temporary directory.
   (cd "$W/src/talk-hpb" &&
     DEB_BUILD_OPTIONS=$opts PATH=$path CCACHE_BASEDIR="$W/src" CCACHE_DIR=$cache_dir \
-      timeout 1500 dpkg-buildpackage -b -us -uc) >"$W/build.txt" 2>&1 || {
+      timeout 3000 dpkg-buildpackage -b -us -uc) >"$W/build.txt" 2>&1 || {
     tail -n 60 "$W/build.txt"
     return 1
   }

@@ -40,32 +40,6 @@ void describeSfuSettings(config::Schema& schema)
                  "Room bitrate (bit/s) when the create request names none; 0 = no cap.");
 }
 
-namespace {
-
-std::vector<std::string> tokenLines(const std::string& text)
-{
-  std::vector<std::string> tokens;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    std::string line = text.substr(start, end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
-      line.pop_back();
-    }
-    const size_t first = line.find_first_not_of(" \t");
-    if (first != std::string::npos && line[first] != '#') {
-      tokens.push_back(line.substr(first));
-    }
-    start = end + 1;
-  }
-  return tokens;
-}
-
-}
-
 SfuConfig parseSfuConfig(const config::Settings& own)
 {
   SfuConfig config;
@@ -91,7 +65,7 @@ SfuRuntime parseSfuRuntime(const config::Settings& own, const std::string& versi
     runtime.api.apiSecret = own.readSecret("janus.api_secret_file");
   }
   if (!own.getString("janus.tokens_file").empty()) {
-    runtime.api.tokens = tokenLines(own.readSecret("janus.tokens_file"));
+    runtime.api.tokens = own.readSecretLines("janus.tokens_file");
     if (runtime.api.tokens.empty()) {
       throw ConfigError(own.where("janus.tokens_file") + ": janus.tokens_file: the file lists no token");
     }

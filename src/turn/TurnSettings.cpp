@@ -162,28 +162,6 @@ std::optional<SocketAddress> firstHostAddress(int family)
   return found;
 }
 
-std::vector<std::string> splitLines(const std::string& text)
-{
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    std::string line = text.substr(start, end - start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
-      line.pop_back();
-    }
-    size_t first = line.find_first_not_of(" \t");
-    if (first != std::string::npos && line[first] != '#') {
-      lines.push_back(line.substr(first));
-    }
-    start = end + 1;
-  }
-  return lines;
-}
-
 }
 
 TurnConfig parseTurnConfig(const config::Settings& own)
@@ -328,9 +306,8 @@ TurnRuntime parseTurnRuntime(const config::Settings& common, const config::Setti
   auto store = std::make_shared<auth::CredentialStore>();
   store->rest = auth::RestCredentials(std::move(rest));
   if (!own.getString("auth.static_users_file").empty()) {
-    const std::string text = own.readSecret("auth.static_users_file");
     size_t lineNumber = 0;
-    for (const std::string& line : splitLines(text)) {
+    for (const std::string& line : own.readSecretLines("auth.static_users_file")) {
       ++lineNumber;
       try {
         store->users.add(line);

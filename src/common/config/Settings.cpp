@@ -317,6 +317,29 @@ std::string Settings::secretPath(std::string_view path) const
   return directory() + "/secrets/" + name;
 }
 
+std::vector<std::string> Settings::readSecretLines(std::string_view path) const
+{
+  const std::string text = readSecret(path);
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    std::string line = text.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.pop_back();
+    }
+    const size_t first = line.find_first_not_of(" \t");
+    if (first != std::string::npos && line[first] != '#') {
+      lines.push_back(line.substr(first));
+    }
+    start = end + 1;
+  }
+  return lines;
+}
+
 std::string Settings::readSecret(std::string_view path) const
 {
   std::string prefix = where(path) + ": " + d_keyPrefix + std::string(path) + ": ";

@@ -47,6 +47,9 @@ public:
   // Absolute names are used as they are. Trailing newline stripped.
   // Missing/unreadable/empty/not set → ConfigError naming file:line: key.
   std::string readSecret(std::string_view path) const;
+  // A secret file of one entry per line (tokens, static users): readSecret, then the lines
+  // without surrounding blanks, skipping empty lines and lines starting with '#'.
+  std::vector<std::string> readSecretLines(std::string_view path) const;
   // The absolute or relative file name readSecret would open ("" when the key is empty);
   // for libraries that want a path (a NATS .creds file).
   std::string secretPath(std::string_view path) const;

@@ -227,7 +227,8 @@ class NextcloudEmulator:
     """One emulated Nextcloud instance (one base URL, one signaling secret)."""
 
     def __init__(self, secret, host="127.0.0.1", port=0, token_alg="ES256", features=None,
-                 raw_ed25519_key=False, session_ping_limit=None, publish_key=True, log=None):
+                 raw_ed25519_key=False, session_ping_limit=None, publish_key=True, log=None,
+                 ticket_key=None):
         self.secret = secret
         self.host = host
         self.port = port
@@ -244,7 +245,9 @@ class NextcloudEmulator:
         self.capabilities_hits = 0
         self.log = log
         self._server = None
-        self._ticket_key = secrets.token_bytes(32)
+        # The key Talk's tickets are signed with; a fixed one lets another process (the
+        # development tools) issue tickets this instance accepts.
+        self._ticket_key = ticket_key or secrets.token_bytes(32)
         self._waiters = []
 
     # ---- model helpers
@@ -568,10 +571,17 @@ def main(argv=None):
     ap.add_argument("--token-alg", default="ES256",
                     choices=["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"])
     ap.add_argument("--quiet", action="store_true", help="do not log requests to stdout")
+    ap.add_argument("--ticket-key-file", help="file with the hex key signaling tickets are signed "
+                                              "with (default: a random key)")
     args = ap.parse_args(argv)
+    ticket_key = None
+    if args.ticket_key_file:
+        with open(args.ticket_key_file, encoding="ascii") as f:
+            ticket_key = bytes.fromhex(f.read().strip())
 
     emu = NextcloudEmulator(args.secret, host=args.host, port=args.port, token_alg=args.token_alg,
-                            log=None if args.quiet else (lambda s: print(s, flush=True)))
+                            log=None if args.quiet else (lambda s: print(s, flush=True)),
+                            ticket_key=ticket_key)
     if args.config:
         text = args.config
         if not text.lstrip().startswith("{"):
